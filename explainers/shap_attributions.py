@@ -1,0 +1,330 @@
+"""SHAP attributions in a stated output space, grouped back to uploaded columns.
+
+The method is chosen from the model, and recorded on the result:
+
+- xgboost / lightgbm: the libraries' own exact TreeSHAP contributions
+  (``pred_contribs`` / ``pred_contrib``), multi-threaded;
+- other tree ensembles shap supports: ``shap.TreeExplainer`` (exact);
+- linear models: the exact closed form ``coef * (x - mean(background))``;
+- anything else: ``shap.PermutationExplainer`` on the uploaded columns with a
+  stated background sample (values estimated; additivity still exact).
+
+Tree and linear methods explain the final estimator of a Pipeline on its
+transformed columns and sum the result back per uploaded column
+(``feature_groups.group_matrix``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shap
+from sklearn.pipeline import Pipeline
+
+from explainers.encoding import ColumnCodec
+from explainers.errors import AttributionError, UnsupportedModelError
+from explainers.feature_groups import group_matrix, to_dense
+from explainers.model_bundle import ModelBundle
+from explainers.results import Attribution, OutputSpace
+
+ADDITIVITY_RTOL = 1e-6
+ADDITIVITY_FAILED = (
+    "The {method} explanation does not add up to the model's output "
+    "(largest gap {gap:.3g} in {space} units), so it was not shown."
+)
+DEFAULT_BACKGROUND = 100
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class _RawAttribution:
+    values: FloatArray  # (n_rows, n_inputs, n_outputs) in the estimator's input space
+    base_values: FloatArray  # (n_rows, n_outputs)
+    model_output: FloatArray  # (n_rows, n_outputs): what values must add up to
+    method: str
+    exact: bool
+    output_space: OutputSpace
+    background_size: int | None = None
+
+
+def explain_shap(
+    bundle: ModelBundle,
+    X: pd.DataFrame,
+    *,
+    output: int | None = None,
+    background: pd.DataFrame | None = None,
+    n_background: int = DEFAULT_BACKGROUND,
+    random_state: int = 0,
+) -> Attribution:
+    """Explain every row of ``X`` with SHAP for one model output.
+
+    Parameters
+    ----------
+    bundle : ModelBundle
+        The model.
+    X : DataFrame of shape (n_rows, n_features)
+        Rows to explain, columns in ``bundle.feature_names`` order.
+    output : int, optional
+        Which output (class) to explain; defaults to ``bundle.default_output``.
+    background : DataFrame, optional
+        Reference rows for linear and model-agnostic methods; defaults to a
+        random sample of ``X``.
+    n_background : int
+        Background rows sampled when ``background`` is not given.
+    random_state : int
+        Seed for background sampling and permutations.
+
+    Returns
+    -------
+    Attribution
+        With values of shape (n_rows, n_features) summing exactly to the
+        model output in ``output_space``.
+
+    Raises
+    ------
+    AttributionError
+        If base + sum(values) differs from the model output by more than 1e-6
+        relative.
+    """
+    k = bundle.default_output if output is None else output
+    reference = background if background is not None else _sample(X, n_background, random_state)
+    raw = _explain_raw(bundle, X, reference, random_state=random_state)
+    values, base, model_output, space = _select_output(bundle, raw, k)
+    _check_additivity(values, base, model_output, method=raw.method, space=space)
+    return Attribution(
+        values=values,
+        base_values=base,
+        data=X.to_numpy(dtype=object),
+        feature_names=tuple(str(c) for c in X.columns),
+        row_ids=tuple(X.index),
+        method=raw.method,
+        exact=raw.exact,
+        output_space=space,
+        output_label=_output_label(bundle, k, space),
+        background_size=raw.background_size,
+    )
+
+
+def _sample(X: pd.DataFrame, n: int, random_state: int) -> pd.DataFrame:
+    return X if len(X) <= n else X.sample(n=n, random_state=random_state)
+
+
+def _split_pipeline(model: Any) -> tuple[Any | None, Any]:
+    """(preprocessor or None, final estimator)."""
+    if isinstance(model, Pipeline) and len(model.steps) > 1:
+        return model[:-1], model.steps[-1][1]
+    if isinstance(model, Pipeline):
+        return None, model.steps[-1][1]
+    return None, model
+
+
+def _explain_raw(
+    bundle: ModelBundle, X: pd.DataFrame, reference: pd.DataFrame, *, random_state: int
+) -> _RawAttribution:
+    preprocessor, estimator = _split_pipeline(bundle.model)
+    kind = _estimator_kind(estimator)
+    if kind != "agnostic":
+        try:
+            grouping = (
+                group_matrix(preprocessor, X, random_state=random_state)
+                if preprocessor is not None
+                else None
+            )
+        except UnsupportedModelError:
+            kind = "agnostic"
+    if kind == "agnostic":
+        return _agnostic(bundle, X, reference, random_state=random_state)
+
+    def transform(frame: pd.DataFrame) -> Any:
+        if preprocessor is None:
+            return bundle.model_input(frame)
+        return preprocessor.transform(frame)
+
+    Z = transform(X)
+    if kind == "linear":
+        raw = _linear(bundle, estimator, to_dense(Z), to_dense(transform(reference)))
+    else:
+        try:
+            raw = _tree(bundle, estimator, Z)
+        except shap.utils._exceptions.InvalidModelError:
+            return _agnostic(bundle, X, reference, random_state=random_state)
+    if grouping is None:
+        return raw
+    values = np.einsum("rto,tf->rfo", raw.values, grouping)
+    return _RawAttribution(
+        values=values,
+        base_values=raw.base_values,
+        model_output=raw.model_output,
+        method=raw.method,
+        exact=raw.exact,
+        output_space=raw.output_space,
+        background_size=raw.background_size,
+    )
+
+
+def _estimator_kind(estimator: Any) -> str:
+    module = type(estimator).__module__
+    if module.startswith(("xgboost", "lightgbm")):
+        return "native"
+    if hasattr(estimator, "coef_") and hasattr(estimator, "intercept_"):
+        if module.startswith("sklearn.linear_model") or module.startswith("sklearn.svm"):
+            return "linear" if hasattr(estimator, "decision_function") or module.startswith(
+                "sklearn.linear_model"
+            ) else "agnostic"
+    if module.startswith(("sklearn.ensemble", "sklearn.tree", "catboost")):
+        return "tree"
+    return "agnostic"
+
+
+def _tree(bundle: ModelBundle, estimator: Any, Z: Any) -> _RawAttribution:
+    module = type(estimator).__module__
+    if module.startswith("xgboost"):
+        return _xgboost(bundle, estimator, Z)
+    if module.startswith("lightgbm"):
+        return _lightgbm(bundle, estimator, Z)
+    explainer = shap.TreeExplainer(estimator)
+    dense = Z if isinstance(Z, pd.DataFrame) else to_dense(Z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        values = np.asarray(explainer.shap_values(dense, check_additivity=False), np.float64)
+    values = values if values.ndim == 3 else values[:, :, None]
+    n = values.shape[0]
+    base = np.broadcast_to(np.atleast_1d(explainer.expected_value), (n, values.shape[2]))
+    if bundle.task == "regression":
+        space: OutputSpace = "raw"
+        output = np.asarray(estimator.predict(dense), np.float64).reshape(n, -1)
+    elif hasattr(estimator, "decision_function"):
+        space = "log-odds"
+        output = np.asarray(estimator.decision_function(dense), np.float64).reshape(n, -1)
+    else:
+        space = "probability"
+        output = np.asarray(estimator.predict_proba(dense), np.float64)
+    return _RawAttribution(values, np.array(base, np.float64), output, "TreeSHAP", True, space)
+
+
+def _xgboost(bundle: ModelBundle, estimator: Any, Z: Any) -> _RawAttribution:
+    import xgboost
+
+    matrix = xgboost.DMatrix(Z if isinstance(Z, pd.DataFrame) else to_dense(Z))
+    booster = estimator.get_booster()
+    contribs = np.asarray(booster.predict(matrix, pred_contribs=True), np.float64)
+    margin = np.asarray(booster.predict(matrix, output_margin=True), np.float64)
+    contribs = contribs[:, None, :] if contribs.ndim == 2 else contribs  # (n, k, f+1)
+    values = np.transpose(contribs[:, :, :-1], (0, 2, 1))
+    base = contribs[:, :, -1]
+    space: OutputSpace = "raw" if bundle.task == "regression" else "log-odds"
+    return _RawAttribution(
+        values, base, margin.reshape(len(base), -1), "xgboost native TreeSHAP", True, space
+    )
+
+
+def _lightgbm(bundle: ModelBundle, estimator: Any, Z: Any) -> _RawAttribution:
+    data = Z if isinstance(Z, pd.DataFrame) else to_dense(Z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        contribs = np.asarray(estimator.predict(data, pred_contrib=True), np.float64)
+        raw = np.asarray(estimator.predict(data, raw_score=True), np.float64)
+    n = contribs.shape[0]
+    n_outputs = 1 if raw.ndim == 1 else raw.shape[1]
+    contribs = contribs.reshape(n, n_outputs, -1)
+    values = np.transpose(contribs[:, :, :-1], (0, 2, 1))
+    base = contribs[:, :, -1]
+    space: OutputSpace = "raw" if bundle.task == "regression" else "log-odds"
+    return _RawAttribution(
+        values, base, raw.reshape(n, -1), "lightgbm native TreeSHAP", True, space
+    )
+
+
+def _linear(
+    bundle: ModelBundle, estimator: Any, Z: FloatArray, reference: FloatArray
+) -> _RawAttribution:
+    coef = np.atleast_2d(np.asarray(estimator.coef_, np.float64))  # (n_outputs, n_t)
+    intercept = np.atleast_1d(np.asarray(estimator.intercept_, np.float64))
+    mean = reference.mean(axis=0)
+    values = (Z - mean)[:, :, None] * coef.T[None, :, :]
+    base = np.broadcast_to(mean @ coef.T + intercept, (len(Z), coef.shape[0]))
+    output = Z @ coef.T + intercept
+    space: OutputSpace = "raw" if bundle.task == "regression" else "log-odds"
+    return _RawAttribution(
+        values, np.array(base), output, "exact linear SHAP", True, space, len(reference)
+    )
+
+
+def _agnostic(
+    bundle: ModelBundle, X: pd.DataFrame, reference: pd.DataFrame, *, random_state: int
+) -> _RawAttribution:
+    codec = ColumnCodec.fit(pd.concat([reference, X]))
+    n_outputs = len(bundle.output_labels)
+
+    def predict(codes: FloatArray) -> FloatArray:
+        return bundle.predict_output(codec.decode(codes))
+
+    masker = shap.maskers.Independent(codec.encode(reference), max_samples=len(reference))
+    explainer = shap.PermutationExplainer(predict, masker, seed=random_state)
+    n_features = X.shape[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        explanation = explainer(
+            codec.encode(X), max_evals=max(2 * n_features + 1, 10 * n_features), silent=True
+        )
+    values = np.asarray(explanation.values, np.float64).reshape(len(X), n_features, n_outputs)
+    base = np.asarray(explanation.base_values, np.float64).reshape(len(X), n_outputs)
+    space: OutputSpace = "raw" if bundle.task == "regression" else "probability"
+    return _RawAttribution(
+        values,
+        base,
+        bundle.predict_output(X),
+        "PermutationSHAP (estimated)",
+        False,
+        space,
+        len(reference),
+    )
+
+
+def _select_output(
+    bundle: ModelBundle, raw: _RawAttribution, k: int
+) -> tuple[FloatArray, FloatArray, FloatArray, OutputSpace]:
+    """Values, base and model output for output ``k`` of the bundle."""
+    n_raw = raw.values.shape[2]
+    if n_raw == len(bundle.output_labels):
+        return raw.values[:, :, k], raw.base_values[:, k], raw.model_output[:, k], raw.output_space
+    if n_raw == 1 and bundle.task == "binary":
+        # a single log-odds margin explains the positive class; class 0 is its negation
+        sign = 1.0 if k == 1 else -1.0
+        return (
+            sign * raw.values[:, :, 0],
+            sign * raw.base_values[:, 0],
+            sign * raw.model_output[:, 0],
+            raw.output_space,
+        )
+    raise UnsupportedModelError(
+        f"The explainer returned {n_raw} outputs for a model with "
+        f"{len(bundle.output_labels)}; whybox cannot tell them apart."
+    )
+
+
+def _check_additivity(
+    values: FloatArray, base: FloatArray, output: FloatArray, *, method: str, space: str
+) -> None:
+    gap = np.abs(base + values.sum(axis=1) - output)
+    # relative to the size of the terms summed: libraries that accumulate in
+    # float32 (xgboost) cannot do better than that, whatever the output is
+    magnitude = np.abs(base) + np.abs(values).sum(axis=1)
+    tolerance = ADDITIVITY_RTOL * np.maximum.reduce([np.ones_like(gap), np.abs(output), magnitude])
+    if np.any(gap > tolerance):
+        raise AttributionError(
+            ADDITIVITY_FAILED.format(method=method, gap=float(gap.max()), space=space)
+        )
+
+
+def _output_label(bundle: ModelBundle, k: int, space: OutputSpace) -> str:
+    if bundle.task == "regression":
+        return "predicted value"
+    label = bundle.output_labels[k]
+    return f"log-odds of {label}" if space == "log-odds" else f"probability of {label}"

@@ -1,0 +1,38 @@
+"""Shared fixtures: tiny synthetic data and the bundled demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification, make_regression
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_models"
+
+
+@pytest.fixture(scope="session")
+def clf_data() -> tuple[pd.DataFrame, np.ndarray]:
+    X, y = make_classification(n_samples=200, n_features=6, n_informative=4, random_state=0)
+    return pd.DataFrame(X, columns=[f"f{j}" for j in range(6)]), y
+
+
+@pytest.fixture(scope="session")
+def multiclass_data() -> tuple[pd.DataFrame, np.ndarray]:
+    X, y = make_classification(
+        n_samples=240, n_features=6, n_informative=4, n_classes=3, random_state=1
+    )
+    return pd.DataFrame(X, columns=[f"f{j}" for j in range(6)]), y
+
+
+@pytest.fixture(scope="session")
+def reg_data() -> tuple[pd.DataFrame, np.ndarray]:
+    X, y = make_regression(n_samples=200, n_features=6, noise=5.0, random_state=2)
+    return pd.DataFrame(X, columns=[f"f{j}" for j in range(6)]), y
+
+
+@pytest.fixture(scope="session")
+def loan_frame() -> pd.DataFrame:
+    return pd.read_csv(SAMPLES / "german_credit.csv")
