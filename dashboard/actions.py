@@ -1,0 +1,63 @@
+"""Loading things into the session: validate first, then replace the workspace.
+
+A failed load raises before ``set_workspace``, so whatever was loaded before
+stays loaded.
+"""
+
+from __future__ import annotations
+
+from dashboard import cache
+from dashboard.state import UploadedFile, Workspace, set_workspace
+from explainers.errors import ModelLoadError
+from explainers.loading import MAX_UPLOAD_BYTES, digest
+from sample_models import DEMOS
+
+TOO_LARGE = "The file {name} is {size:,.0f} MB; the limit is {limit:,.0f} MB."
+TOO_LARGE_HINT = "Upload a smaller file, or explain it in batch with `whybox explain`."
+
+
+def uploaded(name: str, raw: bytes) -> UploadedFile:
+    """Wrap uploaded bytes with their SHA-256, refusing files over the limit."""
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise ModelLoadError(
+            TOO_LARGE.format(name=name, size=len(raw) / 1e6, limit=MAX_UPLOAD_BYTES / 1e6),
+            TOO_LARGE_HINT,
+        )
+    return UploadedFile(name=name, digest=digest(raw), raw=raw)
+
+
+def demo_workspace(key: str) -> Workspace:
+    """The workspace of a bundled demo (files read from the package)."""
+    demo = DEMOS[key]
+    model_path, data_path = demo.path(demo.model_file), demo.path(demo.data_file)
+    bundle_label = demo.favourable_label
+    return Workspace(
+        model=uploaded(model_path.name, model_path.read_bytes()),
+        data=uploaded(data_path.name, data_path.read_bytes()),
+        target=demo.target,
+        output_label=bundle_label,
+        title=demo.title,
+        favourable_label=demo.favourable_label,
+        is_demo=key,
+    )
+
+
+def activate(ws: Workspace) -> Workspace:
+    """Check that model and data work together, then make ``ws`` current.
+
+    Raises
+    ------
+    ExplainerError
+        Nothing is replaced when loading or aligning fails.
+    """
+    prepared = cache.prepared(ws)
+    if ws.output_label is not None:
+        prepared.bundle.output_index(ws.output_label)
+    set_workspace(ws)
+    return ws
+
+
+def guess_target(columns: list[str], feature_names: tuple[str, ...]) -> str | None:
+    """The one column the model does not use, if there is exactly one."""
+    extra = [c for c in columns if c not in feature_names]
+    return extra[0] if len(extra) == 1 and feature_names else None

@@ -1,0 +1,55 @@
+"""whybox: the Streamlit entry point (navigation and the shared sidebar)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from a checkout
+    sys.path.insert(0, str(ROOT))
+
+from dashboard import actions, state  # noqa: E402
+from dashboard.cli import DEMO_ENV  # noqa: E402
+from dashboard.views import show_error, sidebar_summary  # noqa: E402
+from explainers.errors import ExplainerError  # noqa: E402
+
+PAGES = Path(__file__).resolve().parent / "pages"
+
+st.set_page_config(page_title="whybox", page_icon="🔍", layout="wide")
+
+if os.environ.get(DEMO_ENV) == "1" and "whybox.demo_started" not in st.session_state:
+    st.session_state["whybox.demo_started"] = True
+    try:
+        actions.activate(actions.demo_workspace("loan"))
+    except ExplainerError as error:
+        show_error(error)
+
+
+def page(file: str, title: str, icon: str, *, default: bool = False) -> st.Page:
+    return st.Page(str(PAGES / file), title=title, icon=icon, default=default)
+
+
+has_model = state.workspace() is not None
+navigation = st.navigation(
+    {
+        "Start": [page("upload.py", "Load a model", "📂", default=not has_model)],
+        "Explain": [
+            page("overview.py", "Overview", "🧭", default=has_model),
+            page("global_importance.py", "What matters overall", "📊"),
+            page("breakdown.py", "One decision", "🔎"),
+            page("what_if.py", "What if…", "🎛️"),
+        ],
+        "Model health": [
+            page("performance.py", "Performance", "🎯"),
+            page("fairness.py", "Fairness", "⚖️"),
+            page("data_quality.py", "Data quality", "🧹"),
+            page("drift.py", "Drift", "🌊"),
+        ],
+    }
+)
+sidebar_summary()
+navigation.run()

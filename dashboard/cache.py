@@ -1,0 +1,231 @@
+"""Every Streamlit cache wrapper. Keys are content hashes, never file names.
+
+Models are cached as resources (shared, never mutated); attributions as data
+(pickled copies). Raw bytes are passed as ``_``-prefixed arguments so they
+stay out of the cache key: the SHA-256 digests taken at upload stand for them.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard.cli import TRUST_ENV
+from dashboard.state import UploadedFile, Workspace
+from explainers.data_loading import load_dataset
+from explainers.lime_attributions import explain_lime
+from explainers.loading import PreparedData, load_model, prepare
+from explainers.model_bundle import ModelBundle
+from explainers.reasons import Reasons, explain_in_words, load_display_names
+from explainers.recourse import DEMO_DIRECTIONS, DEMO_FIXED, RecourseResult, find_recourse
+from explainers.results import Attribution
+from explainers.shap_attributions import explain_shap
+from sample_models import DEMOS
+
+GLOBAL_MAX_ROWS = 2_000
+BACKGROUND_ROWS = 100
+
+
+def trust_unknown_pickles() -> bool:
+    """Set only by the server operator (``whybox serve --trust-unknown-pickles``)."""
+    return os.environ.get(TRUST_ENV) == "1"
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _bundle(model_digest: str, filename: str, trust: bool, _raw: bytes) -> ModelBundle:
+    return load_model(_raw, filename, trust_unknown=trust)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _frame(data_digest: str, filename: str, _raw: bytes) -> pd.DataFrame:
+    return load_dataset(_raw, filename)
+
+
+def bundle(ws: Workspace) -> ModelBundle:
+    """The validated model of a workspace (loads it on first use)."""
+    return model_of(ws.model)
+
+
+def dataset(upload: UploadedFile) -> pd.DataFrame:
+    """An uploaded dataset as read (all columns)."""
+    return _frame(upload.digest, upload.name, upload.raw)
+
+
+def model_of(upload: UploadedFile) -> ModelBundle:
+    """An uploaded model, safely loaded and validated."""
+    return _bundle(upload.digest, upload.name, trust_unknown_pickles(), upload.raw)
+
+
+def frame(ws: Workspace) -> pd.DataFrame:
+    """The workspace's dataset as read (all columns)."""
+    return dataset(ws.data)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _prepared(
+    model_digest: str, data_digest: str, target: str | None, _ws: Workspace
+) -> PreparedData:
+    return prepare(bundle(_ws), frame(_ws), target=target)
+
+
+def prepared(ws: Workspace) -> PreparedData:
+    """Model and data aligned (raises the explainers' errors on mismatch)."""
+    return _prepared(ws.model.digest, ws.data.digest, ws.target, ws)
+
+
+def output_index(ws: Workspace) -> int:
+    """Column of the model output being explained."""
+    return prepared(ws).bundle.output_index(ws.output_label)
+
+
+def explained_rows(ws: Workspace) -> pd.DataFrame:
+    """The rows the global view is computed on: all, or a stated random sample."""
+    X = prepared(ws).X
+    if len(X) <= GLOBAL_MAX_ROWS:
+        return X
+    return X.sample(n=GLOBAL_MAX_ROWS, random_state=0).sort_index()
+
+
+def background(ws: Workspace) -> pd.DataFrame:
+    """Reference rows for linear and model-agnostic methods (fixed seed)."""
+    X = prepared(ws).X
+    return X if len(X) <= BACKGROUND_ROWS else X.sample(n=BACKGROUND_ROWS, random_state=0)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _global_shap(
+    model_digest: str, data_digest: str, target: str | None, output: int, _ws: Workspace
+) -> Attribution:
+    return explain_shap(
+        prepared(_ws).bundle, explained_rows(_ws), output=output, background=background(_ws)
+    )
+
+
+def global_shap(ws: Workspace) -> Attribution:
+    """SHAP for every explained row (cached by content hash and settings)."""
+    return _global_shap(ws.model.digest, ws.data.digest, ws.target, output_index(ws), ws)
+
+
+def row_frame(ws: Workspace, row_id: object) -> pd.DataFrame:
+    """One row of the aligned data as a one-row frame."""
+    return prepared(ws).X.loc[[row_id]]
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _row_shap(
+    model_digest: str,
+    data_digest: str,
+    target: str | None,
+    output: int,
+    row: pd.DataFrame,
+    _ws: Workspace,
+) -> Attribution:
+    return explain_shap(prepared(_ws).bundle, row, output=output, background=background(_ws))
+
+
+def row_shap(ws: Workspace, row: pd.DataFrame) -> Attribution:
+    """SHAP for one (possibly edited) row; ``row`` is part of the cache key."""
+    return _row_shap(ws.model.digest, ws.data.digest, ws.target, output_index(ws), row, ws)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _row_lime(
+    model_digest: str,
+    data_digest: str,
+    target: str | None,
+    output: int,
+    row: pd.DataFrame,
+    random_state: int,
+    _ws: Workspace,
+) -> Attribution:
+    return explain_lime(
+        prepared(_ws).bundle,
+        row,
+        output=output,
+        X_reference=prepared(_ws).X,
+        random_state=random_state,
+    )
+
+
+def row_lime(ws: Workspace, row: pd.DataFrame, *, random_state: int = 0) -> Attribution:
+    """LIME for one row, with its local fit score."""
+    return _row_lime(
+        ws.model.digest, ws.data.digest, ws.target, output_index(ws), row, random_state, ws
+    )
+
+
+def display_names(ws: Workspace) -> dict[str, str]:
+    """Human-readable column names shipped with a demo; empty for uploads."""
+    demo = DEMOS.get(ws.is_demo or "")
+    if demo is None or demo.display_names_file is None:
+        return {}
+    return load_display_names(demo.path(demo.display_names_file))
+
+
+def favourable_label(ws: Workspace) -> str:
+    """The outcome the person hopes for: the demo's, else the class explained."""
+    bundle = prepared(ws).bundle
+    if ws.favourable_label is not None:
+        return ws.favourable_label
+    return bundle.output_labels[output_index(ws)]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _predictions(
+    model_digest: str, data_digest: str, target: str | None, _ws: Workspace
+) -> np.ndarray:
+    return prepared(_ws).bundle.predict_output(prepared(_ws).X)
+
+
+def predictions(ws: Workspace) -> np.ndarray:
+    """Model outputs for every row, shape (n_rows, n_outputs)."""
+    return _predictions(ws.model.digest, ws.data.digest, ws.target, ws)
+
+
+def decision_reasons(ws: Workspace, attribution: Attribution, *, top_n: int = 3) -> Reasons:
+    """Plain-language reasons for a one-row attribution of the favourable class."""
+    label = favourable_label(ws)
+    score_name = "approval score" if ws.is_demo == "loan" else f"score for “{label}”"
+    if prepared(ws).bundle.task == "regression":
+        score_name = "prediction"
+    return explain_in_words(
+        attribution, 0, display_names=display_names(ws),
+        favourable_label=label, top_n=top_n, score_name=score_name,
+    )  # fmt: skip
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _recourse(
+    model_digest: str,
+    data_digest: str,
+    target: str | None,
+    output: int,
+    row: pd.DataFrame,
+    fixed: tuple[str, ...],
+    _ws: Workspace,
+) -> RecourseResult:
+    bundle = prepared(_ws).bundle
+    directions = DEMO_DIRECTIONS if _ws.is_demo == "loan" else None
+    return find_recourse(
+        lambda frame: bundle.predict_output(frame)[:, output], row, prepared(_ws).X,
+        fixed=fixed, directions=directions, display_names=display_names(_ws),
+    )  # fmt: skip
+
+
+def recourse(ws: Workspace, row: pd.DataFrame, fixed: tuple[str, ...]) -> RecourseResult:
+    """Up to three verified changes that would flip a classification to the favourable class."""
+    return _recourse(ws.model.digest, ws.data.digest, ws.target, favourable_index(ws), row,
+                     tuple(sorted(fixed)), ws)  # fmt: skip
+
+
+def favourable_index(ws: Workspace) -> int:
+    """Output column of the favourable class."""
+    return prepared(ws).bundle.output_index(favourable_label(ws))
+
+
+def default_fixed(ws: Workspace) -> tuple[str, ...]:
+    """Features recourse may not change by default (the demo's protected ones)."""
+    return DEMO_FIXED if ws.is_demo == "loan" else ()

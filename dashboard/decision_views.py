@@ -1,0 +1,124 @@
+"""Rendering of one decision: row picker, reasons, trust verdict, presenter view."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard import cache, state
+from explainers.reasons import Reasons
+from explainers.recourse import RecourseResult
+from explainers.trust import TrustReport
+
+ALL, UNFAVOURABLE, FAVOURABLE = "All rows", "Refused / unfavourable", "Approved / favourable"
+_VERDICT_ICON = {"agree": "✅", "care": "⚠️", "disagree": "❗"}
+
+
+def pick_row(ws: state.Workspace, X: pd.DataFrame) -> object:
+    """Row picker: a filter, then a row by index or ID. Returns the row's index label."""
+    bundle = cache.prepared(ws).bundle
+    scores = cache.predictions(ws)
+    left, middle, right = st.columns([1, 2, 1])
+    candidates = X.index
+    if bundle.task != "regression":
+        k = cache.favourable_index(ws)
+        favourable = scores[:, k] >= 0.5
+        choice = left.radio("Show", (UNFAVOURABLE, FAVOURABLE, ALL), key="row_filter")
+        if choice != ALL:
+            candidates = X.index[~favourable if choice == UNFAVOURABLE else favourable]
+    k = cache.output_index(ws)
+    ids = cache.frame(ws)[ws.id_column] if ws.id_column else None
+    score_of = dict(zip(X.index, scores[:, k], strict=True))
+
+    def label(row_id: object) -> str:
+        shown = f"ID {ids.loc[row_id]}" if ids is not None else f"row {row_id}"
+        return f"{shown} · predicted {score_of[row_id]:.2f}"
+
+    search = right.text_input("Find by ID or row number", key="row_search")
+    if search:
+        keys = ids.astype(str) if ids is not None else pd.Series(X.index.astype(str), X.index)
+        hits = keys.index[keys == search.strip()]
+        if len(hits):
+            state.select_row(hits[0])
+            candidates = hits
+        else:
+            right.warning(f"No row with ID {search!r}.")
+    if len(candidates) == 0:
+        st.info("No rows match this filter.")
+        st.stop()
+    current = state.selected_row()
+    options = list(candidates)
+    index = options.index(current) if current in options else 0
+    chosen = middle.selectbox("Row", options, index=index, format_func=label, key="row_pick")
+    if chosen != current:
+        state.select_row(chosen)
+    return chosen
+
+
+def show_reasons(reasons: Reasons) -> None:
+    """The decision sentence and the ranked factors on each side."""
+    st.markdown(f"#### {reasons.decision}")
+    against, supporting = st.columns(2)
+    with against:
+        st.markdown("**Pushed it down**")
+        for reason in reasons.against:
+            st.markdown(f"- {reason.sentence}")
+    with supporting:
+        st.markdown("**Pushed it up**")
+        for reason in reasons.supporting:
+            st.markdown(f"- {reason.sentence}")
+    if reasons.reason_codes:
+        st.markdown("**Principal reasons for the decision:** " + "; ".join(reasons.reason_codes))
+    st.caption(reasons.points_explanation)
+
+
+def show_trust(report: TrustReport) -> None:
+    """The one-line agreement verdict with its numbers."""
+    icon = _VERDICT_ICON[report.level]
+    details = [f"same direction on {report.sign_agreement:.0%} of the top factors"]
+    if report.spearman is not None:
+        details.append(f"rank correlation {report.spearman:.2f}")
+    if report.surrogate_score is not None:
+        details.append(f"LIME fit R² {report.surrogate_score:.2f}")
+    if report.lime_stability is not None:
+        details.append(f"LIME stability across seeds {report.lime_stability:.0%}")
+    st.markdown(f"{icon} **{report.verdict}**")
+    st.caption("; ".join(details) + ".")
+
+
+def show_recourse(result: RecourseResult) -> None:
+    """Options that would change the decision, each verified by predicting again."""
+    st.markdown(f"**What would change the decision?** {result.message}")
+    for number, option in enumerate(result.options, start=1):
+        st.markdown(f"{number}. {option.sentence}")
+
+
+def presenter_view(reasons: Reasons, result: RecourseResult | None) -> None:
+    """Large, jargon-free view: the decision, three reasons, what would change it."""
+    st.markdown(
+        f"<div style='font-size:2.2rem;font-weight:700;line-height:1.2'>{html.escape(reasons.decision)}</div>",
+        unsafe_allow_html=True,
+    )
+    main = reasons.against if reasons.favourable is False else reasons.supporting
+    heading = "The main reasons" if main else "Reasons"
+    st.markdown(f"<h3 style='margin-top:1.5rem'>{heading}</h3>", unsafe_allow_html=True)
+    for reason in (main or reasons.against)[:3]:
+        st.markdown(
+            f"<div style='font-size:1.5rem;margin:0.6rem 0'>• {html.escape(reason.sentence)}</div>",
+            unsafe_allow_html=True,
+        )
+    if result is not None and result.options:
+        st.markdown("<h3 style='margin-top:1.5rem'>What would change it</h3>", unsafe_allow_html=True)
+        for option in result.options:
+            st.markdown(
+                f"<div style='font-size:1.5rem;margin:0.6rem 0'>• {html.escape(option.sentence)}</div>",
+                unsafe_allow_html=True,
+            )
+
+
+def lime_seed_values(ws: state.Workspace, row: pd.DataFrame, seed: int) -> np.ndarray:
+    """LIME values for one row with another seed (for the stability signal)."""
+    return cache.row_lime(ws, row, random_state=seed).values[0]

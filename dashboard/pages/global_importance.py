@@ -1,0 +1,71 @@
+"""What matters overall: importance bars, beeswarm, dependence with interaction colour."""
+
+import streamlit as st
+
+from dashboard import cache, charts, state
+from dashboard.views import class_picker, explain_chart, require_workspace, show_error
+from explainers.errors import ExplainerError
+from explainers.results import global_importance
+
+ws, prepared = require_workspace()
+st.title("What matters overall")
+class_picker(ws, prepared.bundle)
+try:
+    with st.spinner("Explaining every row…"):
+        attribution = cache.global_shap(ws)
+except ExplainerError as error:
+    show_error(error)
+    st.stop()
+names = cache.display_names(ws)
+n_total = len(prepared.X)
+basis = (
+    f"all {n_total:,} rows"
+    if attribution.n_rows == n_total
+    else f"a random sample of {attribution.n_rows:,} of {n_total:,} rows (seed 0)"
+)
+st.caption(f"Based on {basis}. Method: {attribution.method}; values in {attribution.output_space}.")
+
+importance = global_importance(attribution)
+st.plotly_chart(charts.importance_bar(importance, display_names=names), key="importance")
+explain_chart(
+    "Average size of each column's effect on the prediction; whiskers show the 95% range of "
+    "that average."
+)
+
+event = st.plotly_chart(
+    charts.beeswarm(attribution, display_names=names),
+    key="beeswarm", on_select="rerun", selection_mode="points",
+)  # fmt: skip
+explain_chart(
+    "Each dot is one row. Right of zero pushes the prediction up, left pushes it down; the "
+    "colour is the column's value (blue low, orange high). Click a dot to open that row."
+)
+
+feature_options = list(importance.feature_names)
+left, right = st.columns(2)
+feature = left.selectbox(
+    "Column to inspect", feature_options, format_func=lambda f: names.get(f, f)
+)
+partner = charts.interaction_partner(attribution, feature)
+colour_options = [c for c in attribution.feature_names if c != feature]
+colour_by = right.selectbox(
+    "Colour by (strongest interaction first)",
+    colour_options,
+    index=colour_options.index(partner) if partner in colour_options else 0,
+    format_func=lambda f: names.get(f, f),
+)
+dependence_event = st.plotly_chart(
+    charts.dependence(attribution, feature, colour_by=colour_by, display_names=names),
+    key="dependence", on_select="rerun", selection_mode="points",
+)  # fmt: skip
+explain_chart(
+    f"How the value of {names.get(feature, feature)} (across) changes its effect (up and down); "
+    f"the colour shows {names.get(colour_by, colour_by)}, the column it interacts with most."
+)
+
+for selection in (event, dependence_event):
+    points = (selection or {}).get("selection", {}).get("points", [])
+    if points and "customdata" in points[0]:
+        row_id = points[0]["customdata"]
+        state.select_row(prepared.X.index[prepared.X.index.astype(str) == str(row_id)][0])
+        st.switch_page("pages/breakdown.py")

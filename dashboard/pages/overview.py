@@ -1,0 +1,55 @@
+"""Overview: the model, the data, and the first chart of what matters."""
+
+import streamlit as st
+
+from dashboard import cache, charts
+from dashboard.views import explain_chart, require_workspace, show_error
+from explainers.errors import ExplainerError
+from explainers.overview import column_profile, describe_model_in_words
+from explainers.results import global_importance
+
+ws, prepared = require_workspace()
+bundle = prepared.bundle
+st.title("Overview")
+st.write(
+    describe_model_in_words(bundle, prepared.X, target=ws.target, output=cache.output_index(ws))
+)
+for warning in bundle.warnings:
+    st.warning(warning, icon="⚠️")
+
+try:
+    with st.spinner(f"Explaining {len(cache.explained_rows(ws)):,} rows…"):
+        attribution = cache.global_shap(ws)
+except ExplainerError as error:
+    show_error(error)
+    st.stop()
+
+model_col, data_col = st.columns(2)
+with model_col, st.container(border=True):
+    st.subheader("Model")
+    st.markdown(
+        f"- **Type:** {bundle.name}\n"
+        f"- **Task:** {bundle.task}"
+        + (f" ({len(bundle.class_labels)} classes)" if bundle.task != "regression" else "")
+        + f"\n- **Explanation method:** {attribution.method}"
+        + (" (exact)" if attribution.exact else " (estimated from a sample)")
+        + f"\n- **Output explained:** {attribution.output_label} ({attribution.output_space})"
+    )
+with data_col, st.container(border=True):
+    st.subheader("Data")
+    frame = prepared.frame
+    st.markdown(
+        f"- **Rows:** {len(frame):,}\n- **Columns:** {frame.shape[1]:,} "
+        f"({len(bundle.feature_names)} used by the model)\n"
+        f"- **Missing values:** {int(frame.isna().sum().sum()):,}\n"
+        f"- **Target:** {ws.target or 'none chosen'}"
+    )
+
+importance = global_importance(attribution)
+st.plotly_chart(charts.importance_bar(importance, top_n=8), key="overview_importance")
+explain_chart(
+    f"The eight columns that move the model's {attribution.output_label} the most, on average "
+    f"over {importance.n_rows:,} rows. Longer bars matter more; the whiskers are 95% ranges."
+)
+with st.expander("Every column of the dataset"):
+    st.dataframe(column_profile(frame), hide_index=True)

@@ -1,0 +1,75 @@
+"""Load a model: one-click demos, or upload a model file and a dataset."""
+
+import streamlit as st
+
+from dashboard import actions, cache, state
+from dashboard.views import show_error
+from explainers.errors import ExplainerError
+from sample_models import DEMOS
+
+NONE = "(none)"
+
+st.title("Load a model")
+st.write("Start with a bundled demo, or upload your own trained model and a dataset.")
+
+demo_columns = st.columns(len(DEMOS))
+for column, demo in zip(demo_columns, DEMOS.values(), strict=True):
+    with column, st.container(border=True):
+        st.markdown(f"**{demo.title}**  \n{demo.description}")
+        if st.button("Open this demo", key=f"demo_{demo.key}", type="primary"):
+            try:
+                actions.activate(actions.demo_workspace(demo.key))
+                st.switch_page("pages/overview.py")
+            except ExplainerError as error:
+                show_error(error)
+
+st.subheader("Upload your own")
+left, right = st.columns(2)
+model_file = left.file_uploader(
+    "Model file", type=["pkl", "pickle", "joblib", "skops"], key="upload_model",
+    help="A fitted scikit-learn, xgboost or lightgbm model or Pipeline. Pickles are checked "
+    "before loading: only known model classes are allowed to load.",
+)  # fmt: skip
+data_file = right.file_uploader(
+    "Dataset", type=["csv", "parquet"], key="upload_data",
+    help="One row per case, with the columns the model was trained on.",
+)  # fmt: skip
+
+if model_file is not None and data_file is not None:
+    try:
+        model_upload = actions.uploaded(model_file.name, model_file.getvalue())
+        data_upload = actions.uploaded(data_file.name, data_file.getvalue())
+        bundle = cache.model_of(model_upload)
+        columns = list(cache.dataset(data_upload).columns)
+    except ExplainerError as error:
+        show_error(error)
+        st.stop()
+    guess = actions.guess_target(columns, bundle.feature_names)
+    options = [NONE, *columns]
+    a, b, c = st.columns(3)
+    target = a.selectbox(
+        "Target column (optional)", options, index=options.index(guess) if guess else 0,
+        help="The true outcome, if the dataset has it. Needed for performance and fairness.",
+    )  # fmt: skip
+    labels = bundle.output_labels if bundle.task != "regression" else ()
+    output_label = (
+        b.selectbox("Class to explain", labels, index=bundle.default_output) if labels else None
+    )
+    id_column = c.selectbox("ID column to find rows by (optional)", options)
+    if st.button("Load model and data", type="primary"):
+        ws = state.Workspace(
+            model=model_upload, data=data_upload,
+            target=None if target == NONE else target,
+            output_label=output_label,
+            id_column=None if id_column == NONE else id_column,
+            title=f"{bundle.name}",
+        )  # fmt: skip
+        try:
+            actions.activate(ws)
+            st.switch_page("pages/overview.py")
+        except ExplainerError as error:
+            show_error(error)
+
+loaded = state.workspace()
+if loaded is not None:
+    st.success(f"Loaded: **{loaded.title}** ({loaded.model.name}, {loaded.data.name})", icon="✅")

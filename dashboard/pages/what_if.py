@@ -1,0 +1,67 @@
+"""What if: edit a row's values and see the new prediction and breakdown at once."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import cache, charts, decision_views
+from dashboard.views import explain_chart, require_workspace, show_error
+from explainers.errors import ExplainerError
+from explainers.results import global_importance
+from explainers.what_if import apply_edits, changed_columns, controls_for
+
+ws, prepared = require_workspace()
+st.title("What if…")
+row_id = decision_views.pick_row(ws, prepared.X)
+row = cache.row_frame(ws, row_id)
+names = cache.display_names(ws)
+order = global_importance(cache.global_shap(ws)).feature_names
+controls = {c.column: c for c in controls_for(prepared.X)}
+
+edits: dict[str, object] = {}
+st.caption("Change any value; the prediction and the chart update straight away.")
+if st.button("Reset to the original values"):
+    for column in order:
+        st.session_state.pop(f"whatif_{row_id}_{column}", None)
+columns = st.columns(3)
+for position, column in enumerate(order):
+    control, current = controls[column], row[column].iloc[0]
+    label, key = names.get(column, column), f"whatif_{row_id}_{column}"
+    with columns[position % 3]:
+        if control.kind == "select":
+            options = list(control.options)
+            index = options.index(current) if current in options else 0
+            edits[column] = st.selectbox(label, options, index=index, key=key)
+        elif pd.isna(current) or control.low == control.high:
+            st.text_input(label, value=str(current), disabled=True, key=key)
+        elif control.kind == "slider_int":
+            edits[column] = st.slider(label, int(control.low), int(control.high), int(current),
+                                      key=key)  # fmt: skip
+        else:
+            edits[column] = st.slider(label, control.low, control.high, float(current), key=key)
+
+edited = apply_edits(row, edits)
+k = cache.output_index(ws)
+try:
+    before = float(prepared.bundle.predict_output(row)[0, k])
+    after = float(prepared.bundle.predict_output(edited)[0, k])
+    shap_edited = cache.row_shap(ws, edited)
+except ExplainerError as error:
+    show_error(error)
+    st.stop()
+label = prepared.bundle.output_labels[k]
+changed = changed_columns(row, edited)
+st.metric(
+    f"Predicted {'value' if prepared.bundle.task == 'regression' else 'probability of ' + label}",
+    f"{after:.3f}", delta=f"{after - before:+.3f}" if changed else None,
+)  # fmt: skip
+st.caption(
+    "Changed: " + ", ".join(names.get(c, c) for c in changed) if changed else "No changes yet."
+)
+st.plotly_chart(
+    charts.waterfall(shap_edited, display_names=names, title="Why the edited row gets this"),
+    key="whatif_waterfall",
+)
+explain_chart(
+    f"The edited row's breakdown in {shap_edited.output_space}: the average prediction at the "
+    "top, each column's push, and the new prediction at the bottom."
+)

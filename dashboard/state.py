@@ -1,0 +1,71 @@
+"""Session-state keys and the per-session workspace (what this user has loaded)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import streamlit as st
+
+WORKSPACE = "whybox.workspace"
+SELECTED_ROW = "whybox.selected_row"
+PRESENTER = "whybox.presenter"
+WHAT_IF_ROW = "whybox.what_if_row"
+SECOND_DATA = "whybox.second_data"
+LAST_ERROR = "whybox.last_error"
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedFile:
+    """Bytes held in this session's memory, with their content hash."""
+
+    name: str
+    digest: str
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """Everything one session has loaded; replaced whole, never mutated."""
+
+    model: UploadedFile
+    data: UploadedFile
+    target: str | None = None
+    output_label: str | None = None
+    id_column: str | None = None
+    title: str = "Uploaded model"
+    favourable_label: str | None = None
+    is_demo: str | None = None
+
+    def with_options(self, **changes: Any) -> Workspace:
+        """A copy with some choices changed."""
+        return replace(self, **changes)
+
+
+def workspace() -> Workspace | None:
+    """The current session's workspace, if a model and data are loaded."""
+    value = st.session_state.get(WORKSPACE)
+    return value if isinstance(value, Workspace) else None
+
+
+def set_workspace(value: Workspace) -> None:
+    """Replace the workspace; a new one forgets the picked row and what-if edits."""
+    previous = workspace()
+    st.session_state[WORKSPACE] = value
+    if previous is None or (previous.model.digest, previous.data.digest) != (
+        value.model.digest,
+        value.data.digest,
+    ):
+        for key in (SELECTED_ROW, WHAT_IF_ROW, SECOND_DATA):
+            st.session_state.pop(key, None)
+
+
+def selected_row() -> object | None:
+    """The dataset index label of the row the user picked last, if any."""
+    return st.session_state.get(SELECTED_ROW)
+
+
+def select_row(row_id: object) -> None:
+    """Remember a row (for the breakdown and what-if pages)."""
+    st.session_state[SELECTED_ROW] = row_id
+    st.session_state.pop(WHAT_IF_ROW, None)

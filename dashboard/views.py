@@ -1,0 +1,69 @@
+"""Small rendering helpers shared by the pages (no computation here)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import cache, state
+from explainers.errors import ExplainerError
+from explainers.loading import PreparedData
+from explainers.model_bundle import ModelBundle
+
+NO_MODEL = "No model is loaded yet."
+
+
+def show_error(error: ExplainerError) -> None:
+    """The plain-language message and what to do, never a traceback."""
+    st.error(f"**{error.user_message}**\n\n{error.hint}", icon="🚫")
+
+
+def require_workspace() -> tuple[state.Workspace, PreparedData]:
+    """The loaded workspace, or a pointer to the upload page and stop."""
+    ws = state.workspace()
+    if ws is None:
+        st.info(f"{NO_MODEL} Load the bundled demo or upload your own model first.", icon="📂")
+        st.page_link("pages/upload.py", label="Load a model", icon="📂")
+        st.stop()
+    try:
+        return ws, cache.prepared(ws)
+    except ExplainerError as error:
+        show_error(error)
+        st.stop()
+
+
+def explain_chart(text: str) -> None:
+    """One sentence under a chart saying what it shows."""
+    st.caption(text)
+
+
+def sidebar_summary() -> None:
+    """What is loaded, in the sidebar of every page."""
+    ws = state.workspace()
+    with st.sidebar:
+        if ws is None:
+            st.caption(NO_MODEL)
+            return
+        st.markdown(f"**{ws.title}**")
+        st.caption(f"Model: `{ws.model.name}`  \nData: `{ws.data.name}`")
+        try:
+            bundle = cache.prepared(ws).bundle
+        except ExplainerError:
+            return
+        if bundle.task != "regression":
+            st.caption(f"Explaining: **{bundle.output_labels[cache.output_index(ws)]}**")
+        st.toggle(
+            "Presenter mode",
+            key=state.PRESENTER,
+            help="A plain view for people who do not read charts: large text, no jargon.",
+        )
+
+
+def class_picker(ws: state.Workspace, bundle: ModelBundle) -> None:
+    """For multiclass models: which class the charts explain."""
+    if bundle.task != "multiclass":
+        return
+    current = cache.output_index(ws)
+    label = st.selectbox("Class to explain", bundle.output_labels, index=current)
+    if label != bundle.output_labels[current]:
+        state.set_workspace(ws.with_options(output_label=label))
+        st.rerun()
