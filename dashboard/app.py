@@ -19,7 +19,7 @@ from explainers.errors import ExplainerError  # noqa: E402
 
 PAGES = Path(__file__).resolve().parent / "pages"
 
-st.set_page_config(page_title="whybox", page_icon="🔍", layout="wide")
+st.set_page_config(page_title="whybox", page_icon=":material/search_insights:", layout="wide")
 
 if os.environ.get(DEMO_ENV) == "1" and "whybox.demo_started" not in st.session_state:
     st.session_state["whybox.demo_started"] = True
@@ -36,18 +36,18 @@ def page(file: str, title: str, icon: str, *, default: bool = False) -> st.Page:
 has_model = state.workspace() is not None
 navigation = st.navigation(
     {
-        "Start": [page("upload.py", "Load a model", "📂", default=not has_model)],
+        "Start": [page("upload.py", "Load a model", ":material/upload_file:", default=not has_model)],
         "Explain": [
-            page("overview.py", "Overview", "🧭", default=has_model),
-            page("global_importance.py", "What matters overall", "📊"),
-            page("breakdown.py", "One decision", "🔎"),
-            page("what_if.py", "What if…", "🎛️"),
+            page("overview.py", "Overview", ":material/explore:", default=has_model),
+            page("global_importance.py", "What matters overall", ":material/bar_chart:"),
+            page("breakdown.py", "One decision", ":material/person_search:"),
+            page("what_if.py", "What if…", ":material/tune:"),
         ],
         "Model health": [
-            page("performance.py", "Performance", "🎯"),
-            page("fairness.py", "Fairness", "⚖️"),
-            page("data_quality.py", "Data quality", "🧹"),
-            page("drift.py", "Drift", "🌊"),
+            page("performance.py", "Performance", ":material/target:"),
+            page("fairness.py", "Fairness", ":material/balance:"),
+            page("data_quality.py", "Data quality", ":material/cleaning_services:"),
+            page("drift.py", "Drift", ":material/waves:"),
         ],
     }
 )

@@ -253,7 +253,8 @@ def waterfall(
             totals=dict(marker=dict(color=NEUTRAL)),
             connector=dict(line=dict(color="#BBBBBB")),
             texttemplate="%{delta:+.3f}",
-            textposition="outside",
+            textposition="auto",
+            cliponaxis=False,
             hovertemplate="%{y}: %{delta:+.4f}<extra></extra>",
         )
     )

@@ -8,13 +8,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, state
+from dashboard import cache, report_cache, state
 from explainers.reasons import Reasons
 from explainers.recourse import RecourseResult
 from explainers.trust import TrustReport
 
 ALL, UNFAVOURABLE, FAVOURABLE = "All rows", "Refused / unfavourable", "Approved / favourable"
-_VERDICT_ICON = {"agree": "✅", "care": "⚠️", "disagree": "❗"}
+_VERDICT_ICON = {
+    "agree": ":material/check_circle:",
+    "care": ":material/warning:",
+    "disagree": ":material/report:",
+}
 
 
 def pick_row(ws: state.Workspace, X: pd.DataFrame) -> object:
@@ -122,3 +126,20 @@ def presenter_view(reasons: Reasons, result: RecourseResult | None) -> None:
 def lime_seed_values(ws: state.Workspace, row: pd.DataFrame, seed: int) -> np.ndarray:
     """LIME values for one row with another seed (for the stability signal)."""
     return cache.row_lime(ws, row, random_state=seed).values[0]
+
+
+def report_downloads(ws: state.Workspace, row_id: object) -> None:
+    """Download buttons for this decision's report (built only when clicked)."""
+    st.markdown("**Report for this decision** (opens offline; nothing is sent anywhere)")
+    html_col, pdf_col, _ = st.columns([1, 1, 2])
+    stem = f"decision-report-row-{row_id}"
+    for col, fmt, label in ((html_col, "html", "Download HTML"), (pdf_col, "pdf", "Download PDF")):
+        col.download_button(
+            label,
+            data=lambda fmt=fmt: report_cache.report_bytes(ws, row_id, fmt),
+            file_name=f"{stem}.{fmt}",
+            mime=report_cache.MIME[fmt],
+            on_click="ignore",
+            icon=":material/download:",
+            key=f"report_{fmt}",
+        )

@@ -14,15 +14,15 @@ NO_MODEL = "No model is loaded yet."
 
 def show_error(error: ExplainerError) -> None:
     """The plain-language message and what to do, never a traceback."""
-    st.error(f"**{error.user_message}**\n\n{error.hint}", icon="🚫")
+    st.error(f"**{error.user_message}**\n\n{error.hint}", icon=":material/error:")
 
 
 def require_workspace() -> tuple[state.Workspace, PreparedData]:
     """The loaded workspace, or a pointer to the upload page and stop."""
     ws = state.workspace()
     if ws is None:
-        st.info(f"{NO_MODEL} Load the bundled demo or upload your own model first.", icon="📂")
-        st.page_link("pages/upload.py", label="Load a model", icon="📂")
+        st.info(f"{NO_MODEL} Load the bundled demo or upload your own model first.", icon=":material/upload_file:")
+        st.page_link("pages/upload.py", label="Load a model", icon=":material/upload_file:")
         st.stop()
     try:
         return ws, cache.prepared(ws)

@@ -100,9 +100,10 @@ def explain_lime(
             exp = explainer.explain_instance(
                 codes[i], predict, num_features=n_features, num_samples=num_samples
             )
-            for j, weight in exp.local_exp[next(iter(exp.local_exp))]:
+            # in regression mode LIME stores the fit under label 1 (label 0 is negated)
+            for j, weight in exp.local_exp[1]:
                 values[i, j] = weight
-            base[i] = float(np.atleast_1d(exp.intercept[next(iter(exp.intercept))])[0])
+            base[i] = float(exp.intercept[1])
             scores[i] = float(exp.score)
     space = "raw" if bundle.task == "regression" else "probability"
     label = (

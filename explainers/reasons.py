@@ -436,3 +436,37 @@ def _decision_sentence(
         f"The {score_name} is {score_text} out of 100, {relation} the {needed} needed, "
         f"so the outcome is {outcome} (the average case scores {base_score:.0f})."
     )
+
+
+def probability_view(attribution: Attribution) -> Attribution:
+    """The same attribution in probability units, for people who do not read log-odds.
+
+    Log-odds rows are converted with :func:`to_probability_points` (a
+    proportional split that keeps base + sum equal to the model's
+    probability); attributions in probability or raw units are returned as
+    they are.
+    """
+    if attribution.output_space != "log-odds":
+        return attribution
+    values = np.vstack(
+        [
+            to_probability_points(
+                attribution.values[i], base_value=float(b), output_space="log-odds"
+            )
+            / 100.0
+            for i, b in enumerate(attribution.base_values)
+        ]
+    )
+    return Attribution(
+        values=values,
+        base_values=np.array([_sigmoid(float(b)) for b in attribution.base_values]),
+        data=attribution.data,
+        feature_names=attribution.feature_names,
+        row_ids=attribution.row_ids,
+        method=f"{attribution.method}, converted from log-odds",
+        exact=attribution.exact,
+        output_space="probability",
+        output_label=attribution.output_label.replace("log-odds of", "probability of"),
+        surrogate_score=attribution.surrogate_score,
+        background_size=attribution.background_size,
+    )

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import cache, charts, decision_views, state
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
+from explainers.reasons import probability_view
 from explainers.trust import assess_agreement, lime_stability
 
 ws, prepared = require_workspace()
@@ -33,10 +34,11 @@ if st.session_state.get(state.PRESENTER):
 decision_views.show_reasons(reasons)
 shap_col, lime_col = st.columns(2)
 with shap_col:
-    st.plotly_chart(charts.waterfall(shap_row, display_names=names), key="waterfall")
+    shown = probability_view(shap_row) if bundle.task == "binary" else shap_row
+    st.plotly_chart(charts.waterfall(shown, display_names=names), key="waterfall")
     explain_chart(
-        f"SHAP ({shap_row.method}): from the average {shap_row.output_label} at the top to this "
-        f"row's at the bottom; each bar is one column's push, in {shap_row.output_space}."
+        f"SHAP ({shown.method}): from the average {shown.output_label} at the top to this "
+        f"row's at the bottom; each bar is one column's push, in {shown.output_space} units."
     )
 with lime_col:
     try:
@@ -64,4 +66,5 @@ decision_views.show_trust(
 )
 if recourse is not None:
     decision_views.show_recourse(recourse)
-st.page_link("pages/what_if.py", label="Try changing this row's values", icon="🎛️")
+st.page_link("pages/what_if.py", label="Try changing this row's values", icon=":material/tune:")
+decision_views.report_downloads(ws, row_id)

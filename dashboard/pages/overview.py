@@ -15,7 +15,7 @@ st.write(
     describe_model_in_words(bundle, prepared.X, target=ws.target, output=cache.output_index(ws))
 )
 for warning in bundle.warnings:
-    st.warning(warning, icon="⚠️")
+    st.warning(warning, icon=":material/warning:")
 
 try:
     with st.spinner(f"Explaining {len(cache.explained_rows(ws)):,} rows…"):
@@ -46,7 +46,10 @@ with data_col, st.container(border=True):
     )
 
 importance = global_importance(attribution)
-st.plotly_chart(charts.importance_bar(importance, top_n=8), key="overview_importance")
+st.plotly_chart(
+    charts.importance_bar(importance, top_n=8, display_names=cache.display_names(ws)),
+    key="overview_importance",
+)
 explain_chart(
     f"The eight columns that move the model's {attribution.output_label} the most, on average "
     f"over {importance.n_rows:,} rows. Longer bars matter more; the whiskers are 95% ranges."

@@ -6,6 +6,7 @@ import streamlit as st
 from dashboard import cache, charts, decision_views
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
+from explainers.reasons import probability_view
 from explainers.results import global_importance
 from explainers.what_if import apply_edits, changed_columns, controls_for
 
@@ -45,6 +46,8 @@ try:
     before = float(prepared.bundle.predict_output(row)[0, k])
     after = float(prepared.bundle.predict_output(edited)[0, k])
     shap_edited = cache.row_shap(ws, edited)
+    if prepared.bundle.task == "binary":
+        shap_edited = probability_view(shap_edited)
 except ExplainerError as error:
     show_error(error)
     st.stop()
