@@ -36,7 +36,9 @@ def page(file: str, title: str, icon: str, *, default: bool = False) -> st.Page:
 has_model = state.workspace() is not None
 navigation = st.navigation(
     {
-        "Start": [page("upload.py", "Load a model", ":material/upload_file:", default=not has_model)],
+        "Start": [
+            page("upload.py", "Load a model", ":material/upload_file:", default=not has_model)
+        ],
         "Explain": [
             page("overview.py", "Overview", ":material/explore:", default=has_model),
             page("global_importance.py", "What matters overall", ":material/bar_chart:"),

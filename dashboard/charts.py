@@ -22,7 +22,9 @@ NEUTRAL = "#999999"
 FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=14)
 SCALE = [[0.0, "#56B4E9"], [0.5, "#CCCCCC"], [1.0, "#E69F00"]]  # low → high feature value
 
-_NOT_ONE_ROW = "{name} needs a single row; got an Attribution with {n} rows. Use attribution.row(i)."
+_NOT_ONE_ROW = (
+    "{name} needs a single row; got an Attribution with {n} rows. Use attribution.row(i)."
+)
 
 
 def axis_title(attribution: Attribution | GlobalImportance) -> str:

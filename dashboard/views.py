@@ -21,7 +21,10 @@ def require_workspace() -> tuple[state.Workspace, PreparedData]:
     """The loaded workspace, or a pointer to the upload page and stop."""
     ws = state.workspace()
     if ws is None:
-        st.info(f"{NO_MODEL} Load the bundled demo or upload your own model first.", icon=":material/upload_file:")
+        st.info(
+            f"{NO_MODEL} Load the bundled demo or upload your own model first.",
+            icon=":material/upload_file:",
+        )
         st.page_link("pages/upload.py", label="Load a model", icon=":material/upload_file:")
         st.stop()
     try:

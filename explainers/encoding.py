@@ -65,9 +65,9 @@ class ColumnCodec:
                 idx = np.clip(np.nan_to_num(column, nan=0).round().astype(int), 0, len(cats) - 1)
                 decoded = pd.Series(cats[idx], dtype=object)
                 decoded[np.isnan(column)] = None
-                columns[name] = decoded.astype(self.dtypes[j]) if _castable(
-                    self.dtypes[j]
-                ) else decoded
+                columns[name] = (
+                    decoded.astype(self.dtypes[j]) if _castable(self.dtypes[j]) else decoded
+                )
             else:
                 series = pd.Series(column)
                 if pd.api.types.is_integer_dtype(self.dtypes[j]) and not np.isnan(column).any():

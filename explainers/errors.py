@@ -22,7 +22,9 @@ class ExplainerError(Exception):
 class ModelLoadError(ExplainerError):
     """The model file could not be read, or was refused as unsafe."""
 
-    default_hint = "Upload a scikit-learn, xgboost or lightgbm model saved with pickle, joblib or skops."
+    default_hint = (
+        "Upload a scikit-learn, xgboost or lightgbm model saved with pickle, joblib or skops."
+    )
 
 
 class DataValidationError(ExplainerError, ValueError):

@@ -107,8 +107,9 @@ def explain_lime(
             scores[i] = float(exp.score)
     space = "raw" if bundle.task == "regression" else "probability"
     label = (
-        "predicted value" if bundle.task == "regression" else f"probability of "
-        f"{bundle.output_labels[k]}"
+        "predicted value"
+        if bundle.task == "regression"
+        else f"probability of {bundle.output_labels[k]}"
     )
     return Attribution(
         values=values,

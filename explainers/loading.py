@@ -53,9 +53,7 @@ class PreparedData:
         return self.frame[self.target]
 
 
-def prepare(
-    bundle: ModelBundle, frame: pd.DataFrame, *, target: str | None = None
-) -> PreparedData:
+def prepare(bundle: ModelBundle, frame: pd.DataFrame, *, target: str | None = None) -> PreparedData:
     """Align a dataset to a model (checking that it predicts)."""
     if target is not None and target not in frame.columns:
         raise DataValidationError(UNKNOWN_TARGET.format(name=target), UNKNOWN_TARGET_HINT)

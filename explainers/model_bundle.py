@@ -23,7 +23,9 @@ from explainers.errors import DataValidationError, UnsupportedModelError
 Task = Literal["binary", "multiclass", "regression"]
 
 NOT_A_MODEL = "The file holds a {kind}, not a trained model."
-NOT_A_MODEL_HINT = "Save the fitted estimator itself (for example joblib.dump(model, 'model.joblib'))."
+NOT_A_MODEL_HINT = (
+    "Save the fitted estimator itself (for example joblib.dump(model, 'model.joblib'))."
+)
 NOT_FITTED = "This {name} has not been trained yet."
 NOT_FITTED_HINT = "Call fit() on it before saving, then upload the saved file again."
 MULTI_OUTPUT = "This model predicts several targets at once; whybox explains one target."
@@ -228,8 +230,10 @@ def _detect_task(model: Any) -> tuple[Task, tuple[str, ...]]:
             "This classifier cannot give probabilities (it has no predict_proba).",
             "Retrain it with probabilities switched on, e.g. SVC(probability=True).",
         )
-    if getattr(model, "n_outputs_", 1) > 1 or getattr(model, "estimators_", None) and (
-        type(model).__name__.startswith("MultiOutput")
+    if (
+        getattr(model, "n_outputs_", 1) > 1
+        or getattr(model, "estimators_", None)
+        and (type(model).__name__.startswith("MultiOutput"))
     ):
         raise UnsupportedModelError(MULTI_OUTPUT, MULTI_OUTPUT_HINT)
     if not _tag(is_regressor, model) and classes is not None:

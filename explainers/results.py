@@ -119,7 +119,9 @@ class Attribution:
         return cls(
             values=vals,
             base_values=base,
-            data=np.zeros_like(vals, dtype=object) if data is None else np.asarray(data, dtype=object),
+            data=np.zeros_like(vals, dtype=object)
+            if data is None
+            else np.asarray(data, dtype=object),
             feature_names=names,
             row_ids=tuple(range(n_rows)),
             method=method,

@@ -20,8 +20,8 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
-import skops.io as sio
 import sklearn
+import skops.io as sio
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_diabetes
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestRegressor
@@ -65,9 +65,7 @@ def build_loan() -> dict[str, object]:
     X = data.drop(columns=[TARGET])
     y = data[TARGET]
     categorical = [c for c in X.columns if X[c].dtype == object or str(X[c].dtype) == "str"]
-    train_idx, test_idx = train_test_split(
-        data.index, test_size=0.3, stratify=y, random_state=SEED
-    )
+    train_idx, test_idx = train_test_split(data.index, test_size=0.3, stratify=y, random_state=SEED)
     model = loan_pipeline(categorical).fit(X.loc[train_idx], y.loc[train_idx])
     proba = model.predict_proba(X.loc[test_idx])[:, list(model.classes_).index("good")]
     auc = roc_auc_score(y.loc[test_idx] == "good", proba)

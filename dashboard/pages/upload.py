@@ -72,4 +72,7 @@ if model_file is not None and data_file is not None:
 
 loaded = state.workspace()
 if loaded is not None:
-    st.success(f"Loaded: **{loaded.title}** ({loaded.model.name}, {loaded.data.name})", icon=":material/check_circle:")
+    st.success(
+        f"Loaded: **{loaded.title}** ({loaded.model.name}, {loaded.data.name})",
+        icon=":material/check_circle:",
+    )
