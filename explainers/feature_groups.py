@@ -62,8 +62,8 @@ def group_matrix(
         values = sample[column].to_numpy()
         probe[column] = values[_derangement(rng, len(values))]
         changed = ~np.isclose(to_dense(preprocessor.transform(probe)), base, equal_nan=True)
-        for k in np.flatnonzero(changed.any(axis=0)):
-            owners[k].add(j)
+        for changed_output in np.flatnonzero(changed.any(axis=0)):
+            owners[int(changed_output)].add(j)
     names = transformed_names(preprocessor, n_out)
     matrix = np.zeros((n_out, X.shape[1]))
     for k, owner in enumerate(owners):

@@ -20,7 +20,7 @@ from lime.lime_tabular import LimeTabularExplainer
 
 from explainers.encoding import ColumnCodec
 from explainers.model_bundle import ModelBundle
-from explainers.results import Attribution
+from explainers.results import Attribution, OutputSpace
 
 DEFAULT_SAMPLES = 1_000
 _TRAINING_ROWS = 2_000
@@ -105,7 +105,7 @@ def explain_lime(
                 values[i, j] = weight
             base[i] = float(exp.intercept[1])
             scores[i] = float(exp.score)
-    space = "raw" if bundle.task == "regression" else "probability"
+    space: OutputSpace = "raw" if bundle.task == "regression" else "probability"
     label = (
         "predicted value"
         if bundle.task == "regression"

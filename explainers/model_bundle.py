@@ -122,9 +122,12 @@ class ModelBundle:
     def predict_labels(self, X: pd.DataFrame) -> npt.NDArray[np.object_]:
         """Predicted class label (as text) per row; predictions for regression."""
         out = self.predict_output(X)
-        if self.task == "regression":
-            return out[:, 0].astype(object)
-        return np.asarray(self.class_labels, dtype=object)[out.argmax(axis=1)]
+        labels: npt.NDArray[np.object_] = (
+            out[:, 0].astype(object)
+            if self.task == "regression"
+            else np.asarray(self.class_labels, dtype=object)[out.argmax(axis=1)]
+        )
+        return labels
 
 
 def describe_model(model: Any) -> str:
