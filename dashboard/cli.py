@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -10,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from explainers.errors import ExplainerError, describe
+from sample_models import DEMOS, Demo
 
 APP = Path(__file__).resolve().parent / "app.py"
 TRUST_ENV = "WHYBOX_TRUST_UNKNOWN_PICKLES"
@@ -48,6 +51,20 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--rows", type=int, default=None, help="explain only the first N rows")
     explain.add_argument("--class", dest="class_name", default=None, help="class to explain")
     explain.add_argument("--trust-unknown-pickles", action="store_true")
+    report = sub.add_parser("report", help="write the report of one decision (HTML or PDF)")
+    report.add_argument("model")
+    report.add_argument("data")
+    report.add_argument("--row", required=True, help="row label (0 = first data row), or an ID")
+    report.add_argument("--out", required=True, help="output file (.html or .pdf)")
+    report.add_argument("--id-column", default=None, help="column whose values --row names")
+    report.add_argument("--target", default=None, help="target column to leave out")
+    report.add_argument(
+        "--class", dest="class_name", default=None, help="the favourable class to explain"
+    )
+    report.add_argument(
+        "--display-names", default=None, help="JSON file of human-readable column names"
+    )
+    report.add_argument("--trust-unknown-pickles", action="store_true")
     return parser
 
 
@@ -59,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(args, demo=args.command == "demo")
         if args.command == "explain":
             return _explain(args)
+        if args.command == "report":
+            return _report(args)
     except ExplainerError as exc:
         sys.stderr.write(f"error: {describe(exc)}\n")
         return 2
@@ -106,6 +125,70 @@ def _explain(args: argparse.Namespace) -> int:
         table.to_csv(out, index=False)
     print(f"wrote {len(table):,} rows to {out}")
     return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from dashboard.report import report_html, report_pdf
+    from explainers.decision import find_row, summarise_decision
+    from explainers.loading import load_files
+    from explainers.reasons import load_display_names
+    from explainers.recourse import DEMO_DIRECTIONS, DEMO_FIXED
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".html", ".htm", ".pdf"):
+        raise ExplainerError("--out must end in .html or .pdf.", "For example: --out report.pdf")
+    prepared = load_files(
+        args.model, args.data, target=args.target, trust_unknown=args.trust_unknown_pickles
+    )
+    data_name = Path(args.data).name
+    row_id = find_row(prepared, args.row, id_column=args.id_column, data_name=data_name)
+    demo = bundled_demo(Path(args.model).read_bytes())
+    loan = demo is not None and demo.key == "loan"
+    names_file = args.display_names or (
+        demo.path(demo.display_names_file) if demo and demo.display_names_file else None
+    )
+    names = load_display_names(names_file) if names_file else None
+    summary = summarise_decision(
+        prepared,
+        row_id,
+        favourable_label=args.class_name or (demo.favourable_label if demo else None),
+        display_names=names,
+        fixed=DEMO_FIXED if loan else (),
+        directions=DEMO_DIRECTIONS if loan else None,
+        model_card=demo_model_card(demo) if demo else None,
+        data_name=data_name,
+        row_label=f"{args.id_column} {args.row}" if args.id_column else f"row {row_id}",
+        score_name="approval score" if loan else None,
+    )
+    try:
+        if out.suffix.lower() == ".pdf":
+            out.write_bytes(report_pdf(summary, display_names=names))
+        else:
+            out.write_text(report_html(summary, display_names=names), encoding="utf-8")
+    except OSError as exc:
+        raise ExplainerError(
+            f"Could not write {out}: {exc.strerror or exc}.",
+            "Check that the folder exists and can be written to.",
+        ) from exc
+    print(f"wrote the report for {summary.row_label} to {out}: {summary.reasons.decision}")
+    return 0
+
+
+def bundled_demo(model_raw: bytes) -> Demo | None:
+    """The bundled demo whose model file has exactly these bytes, if any."""
+    wanted = hashlib.sha256(model_raw).digest()
+    for demo in DEMOS.values():
+        path = demo.path(demo.model_file)
+        if path.is_file() and hashlib.sha256(path.read_bytes()).digest() == wanted:
+            return demo
+    return None
+
+
+def demo_model_card(demo: Demo) -> dict[str, object] | None:
+    """The model-card entry of a bundled demo (name, training data, source…)."""
+    card = json.loads(demo.path("model_card.json").read_text(encoding="utf-8"))
+    entry = card.get("models", {}).get(demo.key)
+    return dict(entry) if isinstance(entry, dict) else None
 
 
 if __name__ == "__main__":

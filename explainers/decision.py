@@ -1,0 +1,417 @@
+"""One decision, assembled once: prediction, reasons, breakdown, recourse, trust, provenance.
+
+:func:`summarise_decision` is the single place that puts a decision together
+for people who will read it rather than explore it: the ``whybox report``
+command and the dashboard's download buttons both call it, so a report
+downloaded from the page and one written on the command line say the same.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+
+from explainers.errors import DataValidationError
+from explainers.lime_attributions import explain_lime
+from explainers.loading import PreparedData
+from explainers.model_bundle import Task
+from explainers.reasons import (
+    Reasons,
+    explain_in_words,
+    feature_label,
+    format_value,
+    to_probability_points,
+)
+from explainers.recourse import Direction, RecourseResult, find_recourse
+from explainers.results import Attribution
+from explainers.shap_attributions import explain_shap
+from explainers.trust import TrustReport, assess_agreement, lime_stability
+
+BACKGROUND_ROWS = 100
+STABILITY_SEEDS: tuple[int, ...] = (0, 1, 2)
+
+UNKNOWN_ROW = "There is no row {row_id!r} in {data_name}."
+UNKNOWN_ROW_HINT = (
+    "Row IDs are the dataset's row labels ({examples}); the first data row is {first!r}. "
+    "To look a person up by a column of IDs instead, name that column as the ID column "
+    "(--id-column on the command line)."
+)
+UNKNOWN_ID = "No row of {data_name} has {id_column} = {value!r}."
+UNKNOWN_ID_HINT = "Check the ID; the column holds values such as {examples}."
+DUPLICATE_ID = (
+    "{n} rows of {data_name} have {id_column} = {value!r}, so the report would be ambiguous."
+)
+DUPLICATE_ID_HINT = "Pick an ID column whose values are unique, or give the row label instead."
+NO_ID_COLUMN = "The dataset has no column called {id_column!r}."
+NO_ID_COLUMN_HINT = "Pick one of its columns: {columns}."
+CLASS_MISMATCH = (
+    "The class explained ({output!r}) and the favourable outcome ({favourable!r}) differ."
+)
+CLASS_MISMATCH_HINT = "Leave one of them out, or give the same class for both."
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """What a decision was computed from, and how.
+
+    Parameters
+    ----------
+    model_name : str
+        The model's name, e.g. from its model card.
+    model_type : str
+        The estimator, e.g. ``"GradientBoostingClassifier in a Pipeline (...)"``.
+    training_data : str or None
+        What the model was trained on, when a model card says so.
+    data_name : str
+        The dataset the row was taken from (a file name).
+    n_rows : int
+        Rows in that dataset.
+    whybox_version : str
+        The installed whybox version.
+    generated_at : datetime
+        When the explanation was computed (UTC).
+    method : str
+        The methods used, in a few plain sentences.
+    """
+
+    model_name: str
+    model_type: str
+    training_data: str | None
+    data_name: str
+    n_rows: int
+    whybox_version: str
+    generated_at: datetime
+    method: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionSummary:
+    """Everything a one-decision report shows, computed once.
+
+    Parameters
+    ----------
+    row_id : object
+        The dataset index label of the row.
+    row_label : str
+        How the row is named to a reader, e.g. ``"row 1"`` or ``"ID 1234"``.
+    task : {"binary", "multiclass", "regression"}
+    favourable_label : str or None
+        The outcome the person hopes for; None for regression.
+    shap : Attribution
+        The one-row SHAP explanation, in the method's own output space.
+    breakdown : Attribution
+        The same explanation in points a reader follows (probability points
+        0 to 100, or the model's units for regression), with feature values
+        as readable text: what the breakdown chart draws.
+    lime : Attribution
+        The one-row LIME explanation (the second opinion).
+    reasons : Reasons
+        The decision sentence and the reasons on each side.
+    trust : TrustReport
+        Whether SHAP and LIME agree, with LIME's fit and stability.
+    recourse : RecourseResult or None
+        Changes that would flip an unfavourable classification; None when
+        the outcome is favourable or the task is regression.
+    provenance : Provenance
+        Model, data, version, date and method.
+    """
+
+    row_id: object
+    row_label: str
+    task: Task
+    favourable_label: str | None
+    shap: Attribution
+    breakdown: Attribution
+    lime: Attribution
+    reasons: Reasons
+    trust: TrustReport
+    recourse: RecourseResult | None
+    provenance: Provenance
+
+
+def find_row(
+    prepared: PreparedData,
+    row: str,
+    *,
+    id_column: str | None = None,
+    data_name: str = "the dataset",
+) -> object:
+    """The index label of the row a person asked for by text.
+
+    Parameters
+    ----------
+    prepared : PreparedData
+        The model and its aligned dataset.
+    row : str
+        The dataset index label written as text (``"1"``), or, with
+        ``id_column``, a value of that column.
+    id_column : str, optional
+        A column of the dataset holding a unique ID per row.
+    data_name : str, default "the dataset"
+        How the dataset is named in messages.
+
+    Returns
+    -------
+    object
+        The index label of the row in ``prepared.X``.
+
+    Raises
+    ------
+    DataValidationError
+        If no row matches, several rows share the ID, or ``id_column`` is
+        not a column of the dataset.
+
+    Examples
+    --------
+    >>> find_row(prepared, "1")  # doctest: +SKIP
+    1
+    """
+    text = row.strip()
+    if id_column is None:
+        hits = prepared.X.index[prepared.X.index.astype(str) == text]
+        if len(hits) == 0:
+            raise _unknown_row(prepared.X.index, text, data_name)
+        return hits[0]
+    frame = prepared.frame
+    if id_column not in frame.columns:
+        columns = ", ".join(str(c) for c in frame.columns[:12])
+        raise DataValidationError(
+            NO_ID_COLUMN.format(id_column=id_column), NO_ID_COLUMN_HINT.format(columns=columns)
+        )
+    hits = frame.index[frame[id_column].astype(str).str.strip() == text]
+    if len(hits) == 0:
+        examples = ", ".join(repr(str(v)) for v in frame[id_column].head(3))
+        raise DataValidationError(
+            UNKNOWN_ID.format(data_name=data_name, id_column=id_column, value=text),
+            UNKNOWN_ID_HINT.format(examples=examples),
+        )
+    if len(hits) > 1:
+        raise DataValidationError(
+            DUPLICATE_ID.format(n=len(hits), data_name=data_name, id_column=id_column, value=text),
+            DUPLICATE_ID_HINT,
+        )
+    return hits[0]
+
+
+def summarise_decision(
+    prepared: PreparedData,
+    row_id: object,
+    *,
+    output: int | None = None,
+    favourable_label: str | None = None,
+    display_names: Mapping[str, str] | None = None,
+    fixed: Collection[str] = (),
+    directions: Mapping[str, Direction] | None = None,
+    model_name: str | None = None,
+    model_card: Mapping[str, object] | None = None,
+    data_name: str = "the dataset",
+    row_label: str | None = None,
+    score_name: str | None = None,
+    threshold: float = 0.5,
+) -> DecisionSummary:
+    """Explain one row completely, for a report a non-specialist can read.
+
+    SHAP explains the row against a background of :data:`BACKGROUND_ROWS`
+    rows sampled from ``prepared.X`` (seed 0); LIME is fitted on
+    ``prepared.X`` and rerun with :data:`STABILITY_SEEDS` to measure its
+    stability; the two are compared for the trust verdict. Recourse is
+    searched only for an unfavourable classification.
+
+    Parameters
+    ----------
+    prepared : PreparedData
+        The model and its aligned dataset.
+    row_id : object
+        The dataset index label of the row (see :func:`find_row`).
+    output : int, optional
+        Output column explained; defaults to the favourable class if one is
+        given, else the model's default output (the positive class).
+    favourable_label : str, optional
+        The outcome the person hopes for; defaults to the class explained.
+    display_names : mapping of str to str, optional
+        Human-readable feature names.
+    fixed : collection of str, default ()
+        Features recourse must not change (e.g. age).
+    directions : mapping of str to {"up", "down", "any"}, optional
+        Allowed direction of change per numeric feature, for recourse.
+    model_name : str, optional
+        The model's name; defaults to the model card's ``"name"``, else the
+        estimator's description.
+    model_card : mapping, optional
+        The model's card; its ``"name"`` and ``"training_data"`` are used.
+    data_name : str, default "the dataset"
+        The dataset's name (its file name).
+    row_label : str, optional
+        How the row is named to a reader; defaults to ``"row <row_id>"``.
+    score_name : str, optional
+        What the score is called in sentences; defaults to "prediction" for
+        regression and ``score for "<favourable label>"`` otherwise.
+    threshold : float, default 0.5
+        Probability at or above which the outcome is favourable.
+
+    Returns
+    -------
+    DecisionSummary
+
+    Raises
+    ------
+    DataValidationError
+        If ``row_id`` is not a row of the dataset, the class names are
+        unknown or contradict each other, or recourse options are invalid.
+    AttributionError
+        If the SHAP explanation fails its additivity check.
+
+    Examples
+    --------
+    >>> prepared = load_files("loan_model.skops", "german_credit.csv")  # doctest: +SKIP
+    >>> summary = summarise_decision(prepared, 1, favourable_label="good")  # doctest: +SKIP
+    >>> summary.reasons.favourable  # doctest: +SKIP
+    False
+    """
+    if row_id not in prepared.X.index:
+        raise _unknown_row(prepared.X.index, row_id, data_name)
+    bundle = prepared.bundle
+    k = _output(prepared, output, favourable_label)
+    regression = bundle.task == "regression"
+    label = None if regression else favourable_label or bundle.output_labels[k]
+    if score_name is None:
+        score_name = "prediction" if regression else f"score for “{label}”"
+    row = prepared.X.loc[[row_id]]
+
+    background = prepared.X
+    if len(background) > BACKGROUND_ROWS:
+        background = background.sample(n=BACKGROUND_ROWS, random_state=0)
+    shap_row = explain_shap(bundle, row, output=k, background=background)
+    lime_runs = {
+        seed: explain_lime(bundle, row, output=k, X_reference=prepared.X, random_state=seed)
+        for seed in STABILITY_SEEDS
+    }
+    lime_row = lime_runs[STABILITY_SEEDS[0]]
+    stability = lime_stability(lambda seed: lime_runs[seed].values[0], seeds=STABILITY_SEEDS)
+    trust = assess_agreement(
+        shap_row, lime_row, lime_stability=stability, display_names=display_names
+    )
+    reasons = explain_in_words(
+        shap_row,
+        0,
+        display_names=display_names,
+        favourable_label=label or "prediction",
+        threshold=threshold,
+        score_name=score_name,
+    )
+    recourse = None
+    if not regression and reasons.favourable is False:
+        recourse = find_recourse(
+            lambda frame: bundle.predict_output(frame)[:, k],
+            row,
+            prepared.X,
+            threshold=threshold,
+            fixed=fixed,
+            directions=directions,
+            display_names=display_names,
+        )
+    card = model_card or {}
+    provenance = Provenance(
+        model_name=model_name or str(card.get("name") or bundle.name),
+        model_type=bundle.name,
+        training_data=None if card.get("training_data") is None else str(card["training_data"]),
+        data_name=data_name,
+        n_rows=len(prepared.X),
+        whybox_version=_version(),
+        generated_at=datetime.now(timezone.utc),
+        method=_method_text(shap_row, recourse, fixed, display_names),
+    )
+    return DecisionSummary(
+        row_id=row_id,
+        row_label=row_label or f"row {row_id}",
+        task=bundle.task,
+        favourable_label=label,
+        shap=shap_row,
+        breakdown=_in_points(shap_row, reasons, score_name),
+        lime=lime_row,
+        reasons=reasons,
+        trust=trust,
+        recourse=recourse,
+        provenance=provenance,
+    )
+
+
+def _output(prepared: PreparedData, output: int | None, favourable_label: str | None) -> int:
+    bundle = prepared.bundle
+    if output is None:
+        return bundle.output_index(favourable_label)
+    if favourable_label is not None and bundle.output_index(favourable_label) != output:
+        raise DataValidationError(
+            CLASS_MISMATCH.format(output=bundle.output_labels[output], favourable=favourable_label),
+            CLASS_MISMATCH_HINT,
+        )
+    return output
+
+
+def _unknown_row(index: pd.Index, row_id: object, data_name: str) -> DataValidationError:
+    shown = [str(v) for v in index[:3]]
+    examples = ", ".join(shown) + (f", … {index[-1]}" if len(index) > 3 else "")
+    first = str(index[0]) if len(index) else "none"
+    return DataValidationError(
+        UNKNOWN_ROW.format(row_id=str(row_id), data_name=data_name),
+        UNKNOWN_ROW_HINT.format(examples=examples, first=first),
+    )
+
+
+def _in_points(shap_row: Attribution, reasons: Reasons, score_name: str) -> Attribution:
+    """The SHAP row in the reasons' points (what the sentences say), values as text."""
+    points = to_probability_points(
+        shap_row.values[0],
+        base_value=float(shap_row.base_values[0]),
+        output_space=shap_row.output_space,
+    )
+    return Attribution(
+        values=points[None, :],
+        base_values=np.array([reasons.base_score]),
+        data=np.array([[format_value(v) for v in shap_row.data[0]]], dtype=object),
+        feature_names=shap_row.feature_names,
+        row_ids=shap_row.row_ids,
+        method=shap_row.method,
+        exact=shap_row.exact,
+        output_space="raw",
+        output_label=score_name,
+        background_size=shap_row.background_size,
+    )
+
+
+def _method_text(
+    shap_row: Attribution,
+    recourse: RecourseResult | None,
+    fixed: Collection[str],
+    display_names: Mapping[str, str] | None,
+) -> str:
+    exactness = "exact" if shap_row.exact else "estimated"
+    background = (
+        f", against {shap_row.background_size} reference rows" if shap_row.background_size else ""
+    )
+    parts = [
+        f"The breakdown uses SHAP ({shap_row.method}, {exactness}{background}), which splits "
+        f"the model's {shap_row.output_label} into one share per input.",
+        "LIME, an approximate second method, was fitted around this case and rerun with "
+        f"{len(STABILITY_SEEDS)} random seeds to check the breakdown.",
+    ]
+    if recourse is not None:
+        kept = ", ".join(feature_label(f, display_names) for f in fixed)
+        parts.append(
+            "The options that would change the decision were found by trying changes to the "
+            "inputs and asking the model again"
+            + (f"; these were never changed: {kept}." if kept else ".")
+        )
+    return " ".join(parts)
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("whybox")
+    except importlib.metadata.PackageNotFoundError:
+        return "development copy (not installed)"
