@@ -1,0 +1,324 @@
+"""The exact names a model file may import when whybox loads it.
+
+A pickle names every class and function it needs as ``module.name`` and the
+unpickler imports and calls them. whybox resolves only the names listed here,
+compared as whole strings: there are no module-prefix wildcards, because
+``numpy.*`` or ``builtins.*`` would admit ``numpy.testing._private.utils.runstring``
+or ``builtins.eval``.
+
+Two sources make up the list:
+
+* every public scikit-learn estimator class of the installed version, from
+  :func:`sklearn.utils.all_estimators` (``module.qualname`` of each class);
+* :data:`EXTRA_GLOBALS`, written out by hand. It was found by pickling fitted
+  models (every estimator ``all_estimators`` can fit with default settings,
+  pipelines with ``ColumnTransformer``, ``OneHotEncoder``, ``SimpleImputer`` and
+  ``StandardScaler``, xgboost and lightgbm models) with protocols 0 to 5, joblib
+  and skops, and listing the globals each file needed. Every entry is a class
+  or a function that is harmless whatever arguments a hostile file passes it.
+
+Never add anything that imports, evaluates, runs, opens or looks names up by
+string: ``builtins.getattr``, ``eval``, ``exec``, ``__import__``, ``type``,
+``os.*``, ``subprocess.*``, ``importlib.*``, ``runpy.*``, ``functools.partial``,
+``operator.*``, ``pickle.*``, ``numpy._core._ufunc_reconstruct``, pyarrow buffer
+reconstructors, or joblib's pre-0.10 ``NDArrayWrapper`` (which reads files).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+JOBLIB_ARRAY_WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
+"""joblib's placeholder for a numpy array whose bytes follow it in the file."""
+
+_PYTHON = frozenset(
+    {
+        # Reconstructors pickle itself emits (protocols 0-2 and sets, bytes, slices).
+        "copyreg._reconstructor",
+        "_codecs.encode",
+        "collections.OrderedDict",
+        "collections.defaultdict",
+        # Plain value types; they appear as constructors in old protocols, as
+        # parameters such as ``dtype=float``, and as skops node types.
+        "builtins.bool",
+        "builtins.bytearray",
+        "builtins.bytes",
+        "builtins.complex",
+        "builtins.dict",
+        "builtins.float",
+        "builtins.frozenset",
+        "builtins.int",
+        "builtins.list",
+        "builtins.object",
+        "builtins.set",
+        "builtins.slice",
+        "builtins.str",
+        "builtins.tuple",
+        JOBLIB_ARRAY_WRAPPER,
+    }
+)
+
+_NUMPY = frozenset(
+    {
+        "numpy.ndarray",
+        "numpy.dtype",
+        "numpy._core.multiarray._reconstruct",
+        "numpy._core.multiarray.scalar",
+        "numpy._core.numeric._frombuffer",
+        # The same reconstructors as named in files saved with numpy 1.x.
+        "numpy.core.multiarray._reconstruct",
+        "numpy.core.multiarray.scalar",
+        "numpy.core.numeric._frombuffer",
+        # Scalar types (estimator parameters such as ``dtype=np.float64``).
+        "numpy.bool",
+        "numpy.bool_",
+        "numpy.int8",
+        "numpy.int16",
+        "numpy.int32",
+        "numpy.int64",
+        "numpy.uint8",
+        "numpy.uint16",
+        "numpy.uint32",
+        "numpy.uint64",
+        "numpy.float16",
+        "numpy.float32",
+        "numpy.float64",
+        "numpy.longdouble",
+        "numpy.complex64",
+        "numpy.complex128",
+        "numpy.object_",
+        "numpy.str_",
+        "numpy.bytes_",
+        # Random state held by fitted estimators.
+        "numpy.random._pickle.__randomstate_ctor",
+        "numpy.random._pickle.__generator_ctor",
+        "numpy.random._pickle.__bit_generator_ctor",
+        "numpy.random.mtrand.RandomState",
+        "numpy.random._generator.Generator",
+        "numpy.random.bit_generator.SeedSequence",
+        "numpy.random.bit_generator.__pyx_unpickle_SeedSequence",
+        "numpy.random._mt19937.MT19937",
+        "numpy.random._pcg64.PCG64",
+        "numpy.random._pcg64.PCG64DXSM",
+        "numpy.random._philox.Philox",
+        "numpy.random._sfc64.SFC64",
+        # Functions stored as parameters: FeatureAgglomeration's pooling_func and
+        # the usual FunctionTransformer / TransformedTargetRegressor transforms.
+        "numpy.mean",
+        "numpy.log",
+        "numpy.log1p",
+        "numpy.exp",
+        "numpy.expm1",
+    }
+)
+
+_SCIPY = frozenset(
+    {
+        "scipy.sparse._csr.csr_matrix",
+        "scipy.sparse._csr.csr_array",
+        "scipy.sparse._csc.csc_matrix",
+        "scipy.sparse._csc.csc_array",
+        "scipy.sparse._coo.coo_matrix",
+        "scipy.sparse._coo.coo_array",
+        # SplineTransformer.
+        "scipy.interpolate._bsplines.BSpline",
+        "scipy._lib.array_api_compat.numpy._aliases.asarray",
+    }
+)
+
+# numpy-backed pandas objects; pyarrow-backed strings need pyarrow buffer
+# reconstructors, which are deliberately not listed.
+_PANDAS = frozenset(
+    {
+        "pandas.DataFrame",
+        "pandas.Series",
+        "pandas.Index",
+        "pandas.RangeIndex",
+        "pandas.DatetimeIndex",
+        "pandas.Categorical",
+        "pandas.CategoricalDtype",
+        "pandas.StringDtype",
+        "pandas.NA",
+        "pandas.arrays.StringArray",
+        "pandas.arrays.DatetimeArray",
+        "pandas.core.indexes.base._new_Index",
+        "pandas.core.indexes.datetimes._new_DatetimeIndex",
+        "pandas.core.internals.managers.BlockManager",
+        "pandas.core.internals.managers.SingleBlockManager",
+        "pandas._libs.internals._unpickle_block",
+        "pandas._libs.arrays.__pyx_unpickle_NDArrayBacked",
+    }
+)
+
+# Private scikit-learn state that all_estimators() does not list.
+_SKLEARN_INTERNALS = frozenset(
+    {
+        "sklearn.tree._tree.Tree",
+        "sklearn.utils._bunch.Bunch",
+        "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+        "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+        "sklearn.calibration._TemperatureScaling",
+        "sklearn.cluster._birch._CFNode",
+        "sklearn.cluster._birch._CFSubcluster",
+        "sklearn.cluster._bisect_k_means._BisectingTree",
+        "sklearn.cluster._kmeans._kmeans_single_lloyd",
+        "sklearn.cluster._kmeans._kmeans_single_elkan",
+        "sklearn.gaussian_process._gpc._BinaryGaussianProcessClassifierLaplace",
+        "sklearn.gaussian_process.kernels.CompoundKernel",
+        "sklearn.gaussian_process.kernels.ConstantKernel",
+        "sklearn.gaussian_process.kernels.DotProduct",
+        "sklearn.gaussian_process.kernels.ExpSineSquared",
+        "sklearn.gaussian_process.kernels.Exponentiation",
+        "sklearn.gaussian_process.kernels.Matern",
+        "sklearn.gaussian_process.kernels.PairwiseKernel",
+        "sklearn.gaussian_process.kernels.Product",
+        "sklearn.gaussian_process.kernels.RBF",
+        "sklearn.gaussian_process.kernels.RationalQuadratic",
+        "sklearn.gaussian_process.kernels.Sum",
+        "sklearn.gaussian_process.kernels.WhiteKernel",
+        # Score functions stored by SelectKBest and friends.
+        "sklearn.feature_selection._univariate_selection.chi2",
+        "sklearn.feature_selection._univariate_selection.f_classif",
+        "sklearn.feature_selection._univariate_selection.f_regression",
+        "sklearn.feature_selection._univariate_selection.r_regression",
+        "sklearn.feature_selection._mutual_info.mutual_info_classif",
+        "sklearn.feature_selection._mutual_info.mutual_info_regression",
+        # Losses and links (gradient boosting, GLMs, SGD).
+        "sklearn._loss.loss.AbsoluteError",
+        "sklearn._loss.loss.ExponentialLoss",
+        "sklearn._loss.loss.HalfBinomialLoss",
+        "sklearn._loss.loss.HalfBinomialLossArrayAPI",
+        "sklearn._loss.loss.HalfGammaLoss",
+        "sklearn._loss.loss.HalfMultinomialLoss",
+        "sklearn._loss.loss.HalfMultinomialLossArrayAPI",
+        "sklearn._loss.loss.HalfPoissonLoss",
+        "sklearn._loss.loss.HalfPoissonLossArrayAPI",
+        "sklearn._loss.loss.HalfSquaredError",
+        "sklearn._loss.loss.HalfTweedieLoss",
+        "sklearn._loss.loss.HalfTweedieLossIdentity",
+        "sklearn._loss.loss.HuberLoss",
+        "sklearn._loss.loss.PinballLoss",
+        "sklearn._loss._loss.CyAbsoluteError",
+        "sklearn._loss._loss.CyExponentialLoss",
+        "sklearn._loss._loss.CyHalfBinomialLoss",
+        "sklearn._loss._loss.CyHalfGammaLoss",
+        "sklearn._loss._loss.CyHalfMultinomialLoss",
+        "sklearn._loss._loss.CyHalfPoissonLoss",
+        "sklearn._loss._loss.CyHalfSquaredError",
+        "sklearn._loss._loss.CyHalfTweedieLoss",
+        "sklearn._loss._loss.CyHalfTweedieLossIdentity",
+        "sklearn._loss._loss.CyHuberLoss",
+        "sklearn._loss._loss.CyPinballLoss",
+        "sklearn._loss._loss.__pyx_unpickle_CyHalfMultinomialLoss",
+        "sklearn._loss.link.HalfLogitLink",
+        "sklearn._loss.link.IdentityLink",
+        "sklearn._loss.link.Interval",
+        "sklearn._loss.link.LogLink",
+        "sklearn._loss.link.LogitLink",
+        "sklearn._loss.link.MultinomialLogit",
+        "sklearn.linear_model._sgd_fast.EpsilonInsensitive",
+        "sklearn.linear_model._sgd_fast.Hinge",
+        "sklearn.linear_model._sgd_fast.ModifiedHuber",
+        "sklearn.linear_model._sgd_fast.SquaredEpsilonInsensitive",
+        "sklearn.linear_model._sgd_fast.SquaredHinge",
+        "sklearn.linear_model._sgd_fast.__pyx_unpickle_Classification",
+        "sklearn.linear_model._sgd_fast.__pyx_unpickle_Regression",
+        # Neighbour search trees and their distance metrics (PyFuncDistance,
+        # which calls an arbitrary function, is left out).
+        "sklearn.neighbors._kd_tree.KDTree",
+        "sklearn.neighbors._kd_tree.KDTree32",
+        "sklearn.neighbors._kd_tree.KDTree64",
+        "sklearn.neighbors._kd_tree.newObj",
+        "sklearn.neighbors._ball_tree.BallTree",
+        "sklearn.neighbors._ball_tree.BallTree32",
+        "sklearn.neighbors._ball_tree.BallTree64",
+        "sklearn.neighbors._ball_tree.newObj",
+        "sklearn.metrics._dist_metrics.newObj",
+        "sklearn.metrics._dist_metrics.__pyx_unpickle_DistanceMetric",
+        *(
+            f"sklearn.metrics._dist_metrics.{metric}Distance{bits}"
+            for metric in (
+                "BrayCurtis",
+                "Canberra",
+                "Chebyshev",
+                "Dice",
+                "Euclidean",
+                "Hamming",
+                "Haversine",
+                "Jaccard",
+                "Kulsinski",
+                "Mahalanobis",
+                "Manhattan",
+                "Matching",
+                "Minkowski",
+                "RogersTanimoto",
+                "RussellRao",
+                "SEuclidean",
+                "SokalMichener",
+                "SokalSneath",
+            )
+            for bits in ("32", "64")
+        ),
+    }
+)
+
+_BOOSTING_LIBRARIES = frozenset(
+    {
+        "xgboost.core.Booster",
+        "xgboost.sklearn.XGBModel",
+        "xgboost.sklearn.XGBClassifier",
+        "xgboost.sklearn.XGBRegressor",
+        "xgboost.sklearn.XGBRanker",
+        "xgboost.sklearn.XGBRFClassifier",
+        "xgboost.sklearn.XGBRFRegressor",
+        "lightgbm.basic.Booster",
+        "lightgbm.sklearn.LGBMModel",
+        "lightgbm.sklearn.LGBMClassifier",
+        "lightgbm.sklearn.LGBMRegressor",
+        "lightgbm.sklearn.LGBMRanker",
+        "catboost.core.CatBoost",
+        "catboost.core.CatBoostClassifier",
+        "catboost.core.CatBoostRegressor",
+        "catboost.core.CatBoostRanker",
+    }
+)
+
+EXTRA_GLOBALS: frozenset[str] = (
+    _PYTHON | _NUMPY | _SCIPY | _PANDAS | _SKLEARN_INTERNALS | _BOOSTING_LIBRARIES
+)
+"""Every allowed name that is not a public scikit-learn estimator class."""
+
+
+@cache
+def sklearn_estimator_globals() -> frozenset[str]:
+    """The ``module.qualname`` of every public estimator class of the installed scikit-learn.
+
+    Returns
+    -------
+    frozenset of str
+        For example ``"sklearn.ensemble._forest.RandomForestClassifier"``.
+    """
+    from sklearn.utils import all_estimators
+
+    return frozenset(f"{cls.__module__}.{cls.__qualname__}" for _, cls in all_estimators())
+
+
+@cache
+def allowed_globals() -> frozenset[str]:
+    """Every ``module.name`` a model file may import.
+
+    Returns
+    -------
+    frozenset of str
+        :func:`sklearn_estimator_globals` together with :data:`EXTRA_GLOBALS`.
+
+    Examples
+    --------
+    >>> "posix.system" in allowed_globals()
+    False
+    """
+    return sklearn_estimator_globals() | EXTRA_GLOBALS
