@@ -214,6 +214,7 @@ def threshold_sweep_figure(sweep: ThresholdSweep, *, threshold: float | None = N
     fig.update_layout(
         yaxis={"range": [0, 1], "tickformat": ".0%"},
         yaxis2={"title": "Rows", "overlaying": "y", "side": "right", "rangemode": "tozero"},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2},
     )
     if threshold is not None:
         fig.add_vline(
@@ -463,6 +464,7 @@ def attribution_drift_figure(drift: AttributionDrift, *, top_n: int = 15) -> go.
             )
         )
     fig.update_yaxes(autorange="reversed", dtick=1)
+    fig.update_xaxes(range=[-1.2, 2.2])  # room for the feature names beside both ends
     return _layout(
         fig,
         "Feature importance rank, reference against current (green: more important now, red: less)",

@@ -1,0 +1,517 @@
+"""Cache wrappers and session state of the model-health pages.
+
+Performance, fairness, data quality and drift need datasets beside the one the
+workspace was loaded with: training data (to judge overfitting) and current
+data (to measure drift). On the bundled loan demo they default to the shipped
+``loan_train.csv`` / ``loan_test.csv`` / ``loan_current.csv``; otherwise the
+user uploads them on the page, and they are held in ``st.session_state``
+under :data:`TRAINING_DATA` / :data:`CURRENT_DATA`, tied to the workspace they
+were uploaded for. Every cached result is keyed by content digests and
+settings, never by file names; raw bytes travel as ``_``-prefixed arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard import actions, cache
+from dashboard.state import UploadedFile, Workspace
+from dashboard.views import show_error
+from explainers.data_quality import DataQualityReport, Finding, check_data_quality
+from explainers.drift import (
+    AttributionDrift,
+    DataDrift,
+    PredictionDrift,
+    attribution_drift,
+    data_drift,
+    prediction_drift,
+)
+from explainers.errors import DataValidationError, ExplainerError
+from explainers.fairness import (
+    GroupAttribution,
+    GroupFairness,
+    age_bands,
+    attribution_by_group,
+    group_fairness,
+    sex_from_personal_status,
+)
+from explainers.loading import prepare
+from explainers.performance import (
+    Performance,
+    SplitComparison,
+    ThresholdSweep,
+    binary_performance,
+    compare_splits,
+    multiclass_performance,
+    regression_performance,
+    threshold_sweep,
+)
+from explainers.results import Attribution
+from explainers.shap_attributions import explain_shap
+from sample_models import DEMOS
+
+TRAINING_DATA = "whybox.health.training_data"
+CURRENT_DATA = "whybox.health.current_data"
+SPLIT = "whybox.health.split"
+THRESHOLD = "whybox.health.threshold"
+NONE = "(none)"
+
+NO_TARGET = (
+    "No target column is chosen, so there are no true outcomes to compare the model with. "
+    "Reload the model on the upload page and pick the column that holds the true outcome."
+)
+NO_TARGET_COLUMN = "{name} has no column {target!r} with the true outcomes."
+NO_TARGET_COLUMN_HINT = "Upload data with the same target column as the loaded dataset."
+NO_TRAINING = (
+    "To check for overfitting, upload the data the model was trained on above (or pick a "
+    "column that marks training and test rows); training and test results then appear "
+    "side by side."
+)
+NO_CURRENT = (
+    "Drift compares the data the model was checked on with the data it sees now. Upload a "
+    "current dataset with the same columns above to see what changed."
+)
+NOT_CLASSIFIER = (
+    "Fairness here compares yes/no decisions between groups, and this model predicts a "
+    "number. Fairness checks need a classification model."
+)
+# How each severity is drawn: (Streamlit element, icon, word).
+SEVERITY_STYLE: dict[str, tuple[str, str, str]] = {
+    "high": ("warning", "🔴", "High concern"),
+    "medium": ("warning", "🟠", "Medium concern"),
+    "low": ("info", "🟡", "Minor"),
+    "info": ("success", "✅", "For information"),
+}
+# Sensitive features derived from a known column: name -> (source column, function).
+DERIVED_SENSITIVE = {
+    "sex": ("personal_status_and_sex", sex_from_personal_status),
+    "age band": ("age_in_years", age_bands),
+}
+MAX_GROUPS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One dataset a health page measures, optionally only the rows a split column marks.
+
+    Attributes
+    ----------
+    upload : UploadedFile
+        The file's bytes and digest.
+    name : str
+        How the page names it, e.g. ``"loan_test.csv (the demo's test split)"``.
+    rows : tuple of (str, str) or None
+        ``(column, value)``: keep only rows whose column reads ``value``.
+    """
+
+    upload: UploadedFile
+    name: str
+    rows: tuple[str, str] | None = None
+
+    @property
+    def key(self) -> tuple[str, tuple[str, str] | None]:
+        """What identifies the rows in a cache key."""
+        return self.upload.digest, self.rows
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A dataset aligned to the model, with its true outcomes and model outputs."""
+
+    frame: pd.DataFrame
+    X: pd.DataFrame
+    y_true: pd.Series | None
+    outputs: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class PerformanceReport:
+    """Test performance, the threshold sweep (binary) and the training comparison."""
+
+    test: Performance
+    sweep: ThresholdSweep | None
+    comparison: SplitComparison | None
+    test_name: str
+    training_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FairnessReport:
+    """Group rates and mean attribution per group for one sensitive feature."""
+
+    rates: GroupFairness
+    attribution: GroupAttribution
+    n_attributed: int
+
+
+@dataclass(frozen=True, slots=True)
+class DriftReport:
+    """Feature, prediction and attribution drift of current against reference data."""
+
+    data: DataDrift
+    prediction: PredictionDrift
+    attribution: AttributionDrift
+    reference_name: str
+    current_name: str
+
+
+def _workspace_key(ws: Workspace) -> tuple[str, str]:
+    return ws.model.digest, ws.data.digest
+
+
+def _demo_file(ws: Workspace, attribute: str) -> UploadedFile | None:
+    demo = DEMOS.get(ws.is_demo or "")
+    name = getattr(demo, attribute, None) if demo is not None else None
+    return None if name is None else actions.uploaded(name, demo.path(name).read_bytes())
+
+
+def _stored(ws: Workspace, key: str) -> object | None:
+    value = st.session_state.get(key)
+    return value[1] if isinstance(value, tuple) and value[0] == _workspace_key(ws) else None
+
+
+def show_findings(findings: tuple[Finding, ...]) -> None:
+    """Each finding as one sentence, with its severity as an icon and a word."""
+    for finding in findings:
+        element, icon, word = SEVERITY_STYLE[finding.severity]
+        getattr(st, element)(f"**{word}: {finding.title}.** {finding.sentence}", icon=icon)
+
+
+def dataset_uploader(ws: Workspace, key: str, label: str, help_text: str) -> None:
+    """A CSV/Parquet uploader whose file is checked, then kept for this workspace."""
+    file = st.file_uploader(label, type=["csv", "parquet"], key=f"{key}.widget", help=help_text)
+    if file is None:
+        return
+    try:
+        upload = actions.uploaded(file.name, file.getvalue())
+        cache.dataset(upload)
+    except ExplainerError as error:
+        show_error(error)
+        return
+    st.session_state[key] = (_workspace_key(ws), upload)
+
+
+def split_picker(ws: Workspace) -> None:
+    """Pick a column of the loaded data that marks training and test rows."""
+    frame, features = cache.frame(ws), set(cache.prepared(ws).bundle.feature_names)
+    candidates = [
+        str(c) for c in frame.columns
+        if c != ws.target and c not in features and 2 <= frame[c].nunique() <= 10
+    ]  # fmt: skip
+    if not candidates:
+        return
+    options = [NONE, *candidates]
+    stored = _stored(ws, SPLIT)
+    column, train, test = stored if isinstance(stored, tuple) else (NONE, None, None)
+    column = st.selectbox(
+        "…or a column that marks training and test rows",
+        options,
+        index=options.index(column),
+        key="health_split_column",
+    )
+    if column == NONE:
+        st.session_state.pop(SPLIT, None)
+        return
+    values = sorted(frame[column].dropna().astype(str).unique())
+    left, right = st.columns(2)
+    train = left.selectbox(
+        "Training rows are marked",
+        values,
+        index=values.index(train) if train in values else 0,
+        key="health_split_train",
+    )
+    test = right.selectbox(
+        "Test rows are marked",
+        values,
+        index=values.index(test) if test in values else 1,
+        key="health_split_test",
+    )
+    st.session_state[SPLIT] = (_workspace_key(ws), (column, train, test))
+
+
+def threshold_slider(label: str, *, key: str) -> float:
+    """The decision threshold, shared by the pages that draw this slider (one ``key`` each)."""
+    if key not in st.session_state:
+        st.session_state[key] = float(st.session_state.get(THRESHOLD, 0.5))
+    value = float(st.slider(label, 0.0, 1.0, step=0.01, key=key))
+    st.session_state[THRESHOLD] = value
+    return value
+
+
+def test_source(ws: Workspace) -> Source:
+    """The data performance, fairness and data quality are measured on."""
+    split = _stored(ws, SPLIT)
+    if isinstance(split, tuple):
+        column, _, test = split
+        return Source(ws.data, f"rows of {ws.data.name} marked {test!r}", (column, test))
+    demo_test = _demo_file(ws, "test_file")
+    if demo_test is not None:
+        return Source(demo_test, f"{demo_test.name} (the demo's held-out test split)")
+    return Source(ws.data, ws.data.name)
+
+
+def training_source(ws: Workspace) -> Source | None:
+    """The data the model learned from: uploaded, a marked split, or the demo's."""
+    upload, split = _stored(ws, TRAINING_DATA), _stored(ws, SPLIT)
+    if isinstance(upload, UploadedFile):
+        return Source(upload, upload.name)
+    if isinstance(split, tuple):
+        column, train, _ = split
+        return Source(ws.data, f"rows of {ws.data.name} marked {train!r}", (column, train))
+    demo_train = _demo_file(ws, "train_file")
+    return None if demo_train is None else Source(demo_train, f"{demo_train.name} (demo)")
+
+
+def current_source(ws: Workspace) -> Source | None:
+    """The data the model sees now: uploaded, or the demo's shifted sample."""
+    upload = _stored(ws, CURRENT_DATA)
+    if isinstance(upload, UploadedFile):
+        return Source(upload, upload.name)
+    demo_current = _demo_file(ws, "current_file")
+    return None if demo_current is None else Source(demo_current, f"{demo_current.name} (demo)")
+
+
+def reference_source(ws: Workspace) -> Source:
+    """The loaded dataset, which drift is measured against."""
+    return Source(ws.data, ws.data.name)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _scored(
+    model_digest: str,
+    source_key: tuple[str, tuple[str, str] | None],
+    target: str | None,
+    _ws: Workspace,
+    _source: Source,
+) -> Scored:
+    frame = cache.dataset(_source.upload)
+    if _source.rows is not None:
+        column, value = _source.rows
+        frame = frame[frame[column].astype(str) == value]
+    target = target if target in frame.columns else None
+    prepared = prepare(cache.prepared(_ws).bundle, frame, target=target)
+    return Scored(frame, prepared.X, prepared.y_true, prepared.bundle.predict_output(prepared.X))
+
+
+def scored(ws: Workspace, source: Source) -> Scored:
+    """A dataset aligned to the workspace's model, with outputs (cached by content)."""
+    return _scored(ws.model.digest, source.key, ws.target, ws, source)
+
+
+def _measure(ws: Workspace, source: Source, threshold: float) -> Performance:
+    bundle, data = cache.prepared(ws).bundle, scored(ws, source)
+    if data.y_true is None:
+        raise DataValidationError(
+            NO_TARGET_COLUMN.format(name=source.name, target=ws.target), NO_TARGET_COLUMN_HINT
+        )
+    known = data.y_true.notna().to_numpy()
+    outputs = data.outputs[known]
+    if bundle.task == "regression":
+        return regression_performance(data.y_true[known].to_numpy(float), outputs[:, 0])
+    y_true = data.y_true[known].astype(str).to_numpy()
+    if bundle.task == "multiclass":
+        return multiclass_performance(y_true, outputs, class_labels=bundle.output_labels)
+    return binary_performance(
+        y_true, outputs[:, cache.favourable_index(ws)],
+        positive_label=cache.favourable_label(ws), threshold=threshold,
+    )  # fmt: skip
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _performance(
+    model_digest: str,
+    test_key: tuple[str, tuple[str, str] | None],
+    training_key: tuple[str, tuple[str, str] | None] | None,
+    target: str | None,
+    favourable: str,
+    threshold: float,
+    _ws: Workspace,
+) -> PerformanceReport:
+    test, training = test_source(_ws), training_source(_ws)
+    data = scored(_ws, test)
+    result = _measure(_ws, test, threshold)
+    sweep = None
+    if result.task == "binary":
+        known = data.y_true.notna().to_numpy()
+        sweep = threshold_sweep(
+            data.y_true[known].astype(str), data.outputs[known, cache.favourable_index(_ws)],
+            positive_label=favourable,
+        )  # fmt: skip
+    comparison = None
+    if training is not None:
+        comparison = compare_splits(_measure(_ws, training, threshold), result)
+    return PerformanceReport(
+        result, sweep, comparison, test.name, None if training is None else training.name
+    )
+
+
+def performance(ws: Workspace, *, threshold: float = 0.5) -> PerformanceReport:
+    """Performance on the test data, and against the training data when there is some."""
+    training = training_source(ws)
+    return _performance(
+        ws.model.digest, test_source(ws).key, None if training is None else training.key,
+        ws.target, cache.favourable_label(ws), threshold, ws,
+    )  # fmt: skip
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _source_shap(
+    model_digest: str,
+    source_key: tuple[str, tuple[str, str] | None],
+    target: str | None,
+    output: int,
+    _ws: Workspace,
+    _source: Source,
+) -> Attribution:
+    X = scored(_ws, _source).X
+    if len(X) > cache.GLOBAL_MAX_ROWS:
+        X = X.sample(n=cache.GLOBAL_MAX_ROWS, random_state=0).sort_index()
+    bundle = cache.prepared(_ws).bundle
+    return explain_shap(bundle, X, output=output, background=cache.background(_ws))
+
+
+def attribution(ws: Workspace, source: Source, output: int) -> Attribution:
+    """SHAP on a source's rows (a fixed random sample when large), reusing the global view."""
+    if source == reference_source(ws) and output == cache.output_index(ws):
+        return cache.global_shap(ws)
+    return _source_shap(ws.model.digest, source.key, ws.target, output, ws, source)
+
+
+def sensitive_options(ws: Workspace) -> tuple[list[str], list[str]]:
+    """Sensitive features on offer (derived ones first) and the ones picked by default."""
+    frame = scored(ws, test_source(ws)).frame
+    derived = [name for name, (column, _) in DERIVED_SENSITIVE.items() if column in frame]
+    raw = [str(c) for c in frame.columns if c != ws.target and frame[c].nunique() <= MAX_GROUPS]
+    return derived + raw, derived
+
+
+def _sensitive(frame: pd.DataFrame, feature: str) -> pd.Series:
+    if feature in DERIVED_SENSITIVE and feature not in frame:
+        column, derive = DERIVED_SENSITIVE[feature]
+        return derive(frame[column])
+    return frame[feature].rename(feature)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _fairness(
+    model_digest: str,
+    test_key: tuple[str, tuple[str, str] | None],
+    target: str | None,
+    favourable: str,
+    features: tuple[str, ...],
+    threshold: float,
+    _ws: Workspace,
+) -> tuple[FairnessReport, ...]:
+    source, index = test_source(_ws), cache.favourable_index(_ws)
+    data = scored(_ws, source)
+    if cache.prepared(_ws).bundle.task == "binary":
+        approved = data.outputs[:, index] >= threshold
+    else:
+        approved = data.outputs.argmax(axis=1) == index
+    y_true = None if data.y_true is None else data.y_true.astype(str).to_numpy() == favourable
+    explained = attribution(_ws, source, index)
+    reports = []
+    for feature in features:
+        groups = _sensitive(data.frame, feature)
+        rates = group_fairness(
+            y_true, approved, groups, positive_label=True,
+            positive_outcome="approved" if _ws.is_demo == "loan" else f"predicted {favourable}",
+        )  # fmt: skip
+        by_group = attribution_by_group(explained, groups.loc[list(explained.row_ids)])
+        reports.append(FairnessReport(rates, by_group, explained.n_rows))
+    return tuple(reports)
+
+
+def fairness(
+    ws: Workspace, features: tuple[str, ...], *, threshold: float = 0.5
+) -> tuple[FairnessReport, ...]:
+    """Group rates and mean attribution per group for each sensitive feature."""
+    return _fairness(
+        ws.model.digest, test_source(ws).key, ws.target, cache.favourable_label(ws),
+        features, threshold, ws,
+    )  # fmt: skip
+
+
+def quality_sources(ws: Workspace) -> dict[str, Source]:
+    """The datasets the data-quality page can check, by the name it shows."""
+    found = {"Test data": test_source(ws), "Training data": training_source(ws)}
+    found["Current data"] = current_source(ws)
+    return {label: source for label, source in found.items() if source is not None}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _quality(
+    model_digest: str,
+    source_key: tuple[str, tuple[str, str] | None],
+    training_key: tuple[str, tuple[str, str] | None] | None,
+    target: str | None,
+    _ws: Workspace,
+    _source: Source,
+    _training: Source | None,
+) -> DataQualityReport:
+    data = scored(_ws, _source)
+    features = data.frame.drop(columns=[c for c in (target,) if c in data.frame])
+    X_train = None
+    if _training is not None:
+        train_frame = scored(_ws, _training).frame
+        X_train = train_frame.drop(columns=[c for c in (target,) if c in train_frame])
+    task = "regression" if cache.prepared(_ws).bundle.task == "regression" else "classification"
+    return check_data_quality(features, y_true=data.y_true, X_train=X_train, task=task)
+
+
+def quality(ws: Workspace, source: Source) -> DataQualityReport:
+    """Data-quality findings; test data is also checked for rows shared with training data."""
+    training = training_source(ws) if source == test_source(ws) else None
+    return _quality(
+        ws.model.digest, source.key, None if training is None else training.key,
+        ws.target, ws, source, training,
+    )  # fmt: skip
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _drift(
+    model_digest: str,
+    reference_key: tuple[str, tuple[str, str] | None],
+    current_key: tuple[str, tuple[str, str] | None],
+    target: str | None,
+    output: int,
+    _ws: Workspace,
+    _current: Source,
+) -> DriftReport:
+    reference = reference_source(_ws)
+    ref, cur = scored(_ws, reference), scored(_ws, _current)
+    return DriftReport(
+        data=data_drift(ref.X, cur.X),
+        prediction=prediction_drift(ref.outputs[:, output], cur.outputs[:, output]),
+        attribution=attribution_drift(
+            attribution(_ws, reference, output), attribution(_ws, _current, output)
+        ),
+        reference_name=reference.name,
+        current_name=_current.name,
+    )
+
+
+def drift(ws: Workspace, current: Source) -> DriftReport:
+    """How the current data, the model's scores and its explanations moved."""
+    return _drift(
+        ws.model.digest, reference_source(ws).key, current.key, ws.target,
+        cache.output_index(ws), ws, current,
+    )  # fmt: skip
+
+
+def group_table(rates: GroupFairness) -> pd.DataFrame:
+    """Per-group rows, rates and error rates as a table for display."""
+    table = pd.DataFrame({"Group": rates.groups, "Rows": rates.count})
+    table[f"Share {rates.positive_outcome}"] = rates.selection_rate
+    for name, values in (
+        ("True positive rate", rates.true_positive_rate),
+        ("False positive rate", rates.false_positive_rate),
+        ("Accuracy", rates.accuracy),
+    ):
+        if values is not None:
+            table[name] = values
+    return table

@@ -1,0 +1,36 @@
+"""Data quality: every finding about the data as a sentence, with its severity."""
+
+import streamlit as st
+
+from dashboard import health_cache as hc
+from dashboard import health_charts
+from dashboard.views import explain_chart, require_workspace, show_error
+from explainers.errors import ExplainerError
+
+ws, prepared = require_workspace()
+st.title("Data quality")
+sources = hc.quality_sources(ws)
+which = st.radio("Data to check", list(sources), horizontal=True, key="quality_source")
+source = sources[which]
+try:
+    with st.spinner("Checking the data…"):
+        report = hc.quality(ws, source)
+except ExplainerError as error:
+    show_error(error)
+    st.stop()
+compared = hc.training_source(ws) if which == "Test data" else None
+st.caption(
+    f"Checked {source.name}: {report.n_rows:,} rows and {report.n_columns} columns"
+    + (f", against training data {compared.name} for shared rows." if compared else ".")
+    + ("" if ws.target else " Pick a target column to also check class balance and leaks.")
+)
+counts = report.counts
+columns = st.columns(4)
+for column, (severity, (_, icon, word)) in zip(columns, hc.SEVERITY_STYLE.items(), strict=True):
+    column.metric(f"{icon} {word}", counts[severity])
+
+hc.show_findings(report.findings)
+st.plotly_chart(health_charts.data_quality_bar(report), key="quality_bar")
+explain_chart("How many findings there are at each severity; high ones deserve a look first.")
+st.plotly_chart(health_charts.data_quality_table(report), key="quality_table")
+explain_chart("Every finding with the column it concerns, for reading or copying into a report.")

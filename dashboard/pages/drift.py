@@ -1,0 +1,49 @@
+"""Drift: how current data, the model's scores and its explanations moved from the reference."""
+
+import streamlit as st
+
+from dashboard import health_cache as hc
+from dashboard import health_charts
+from dashboard.views import explain_chart, require_workspace, show_error
+from explainers.errors import ExplainerError
+
+ws, prepared = require_workspace()
+st.title("Drift")
+with st.expander("Current data", expanded=hc.current_source(ws) is None):
+    hc.dataset_uploader(
+        ws, hc.CURRENT_DATA, "Current data (CSV or Parquet)",
+        "Recent cases the model now scores, with the same columns as the loaded data.",
+    )  # fmt: skip
+current = hc.current_source(ws)
+if current is None:
+    st.info(hc.NO_CURRENT, icon="🌊")
+    st.stop()
+try:
+    with st.spinner("Comparing the two datasets…"):
+        report = hc.drift(ws, current)
+except ExplainerError as error:
+    show_error(error)
+    st.stop()
+st.caption(
+    f"Reference: {report.reference_name} ({report.data.n_reference:,} rows). "
+    f"Current: {report.current_name} ({report.data.n_current:,} rows)."
+)
+hc.show_findings(report.prediction.findings + report.data.findings + report.attribution.findings)
+
+st.plotly_chart(health_charts.psi_figure(report.data), key="psi")
+explain_chart(
+    "How far each feature's distribution moved (PSI): below 0.1 is stable, above 0.25 a major "
+    "shift; hover for the statistical test."
+)
+names = [d.feature for d in report.data.features]
+feature = st.selectbox("Feature to compare", names, key="drift_feature")
+st.plotly_chart(health_charts.distribution_figure(report.data.feature(feature)), key="feature")
+explain_chart(f"Share of rows in each range or category of {feature}, reference beside current.")
+st.plotly_chart(health_charts.distribution_figure(report.prediction.drift), key="prediction")
+explain_chart("The model's scores on the reference beside the current data: a move here changes "
+              "decisions even if each feature moved only a little.")  # fmt: skip
+st.plotly_chart(health_charts.attribution_drift_figure(report.attribution), key="attribution")
+explain_chart(
+    "Each line is a feature's importance rank in the reference and in the current data; "
+    "steep lines mean the model now relies on different things."
+)
