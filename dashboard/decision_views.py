@@ -100,27 +100,26 @@ def show_recourse(result: RecourseResult) -> None:
         st.markdown(f"{number}. {option.sentence}")
 
 
+_BIG = "<div style='font-size:{size}rem;margin:0.6rem 0;{extra}'>{text}</div>"
+
+
+def _big(text: str, *, size: float = 1.5, bold: bool = False) -> None:
+    """Large text for presenter mode (escaped: values come from uploaded data)."""
+    extra = "font-weight:700;line-height:1.2" if bold else ""
+    st.markdown(_BIG.format(size=size, extra=extra, text=html.escape(text)), unsafe_allow_html=True)
+
+
 def presenter_view(reasons: Reasons, result: RecourseResult | None) -> None:
     """Large, jargon-free view: the decision, three reasons, what would change it."""
-    st.markdown(
-        f"<div style='font-size:2.2rem;font-weight:700;line-height:1.2'>{html.escape(reasons.decision)}</div>",
-        unsafe_allow_html=True,
-    )
+    _big(reasons.decision, size=2.2, bold=True)
     main = reasons.against if reasons.favourable is False else reasons.supporting
-    heading = "The main reasons" if main else "Reasons"
-    st.markdown(f"<h3 style='margin-top:1.5rem'>{heading}</h3>", unsafe_allow_html=True)
+    st.subheader("The main reasons" if main else "Reasons")
     for reason in (main or reasons.against)[:3]:
-        st.markdown(
-            f"<div style='font-size:1.5rem;margin:0.6rem 0'>• {html.escape(reason.sentence)}</div>",
-            unsafe_allow_html=True,
-        )
+        _big(f"• {reason.sentence}")
     if result is not None and result.options:
-        st.markdown("<h3 style='margin-top:1.5rem'>What would change it</h3>", unsafe_allow_html=True)
+        st.subheader("What would change it")
         for option in result.options:
-            st.markdown(
-                f"<div style='font-size:1.5rem;margin:0.6rem 0'>• {html.escape(option.sentence)}</div>",
-                unsafe_allow_html=True,
-            )
+            _big(f"• {option.sentence}")
 
 
 def lime_seed_values(ws: state.Workspace, row: pd.DataFrame, seed: int) -> np.ndarray:

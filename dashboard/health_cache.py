@@ -20,8 +20,7 @@ import streamlit as st
 
 from dashboard import actions, cache
 from dashboard.state import UploadedFile, Workspace
-from dashboard.views import show_error
-from explainers.data_quality import DataQualityReport, Finding, check_data_quality
+from explainers.data_quality import DataQualityReport, check_data_quality
 from explainers.drift import (
     AttributionDrift,
     DataDrift,
@@ -30,7 +29,7 @@ from explainers.drift import (
     data_drift,
     prediction_drift,
 )
-from explainers.errors import DataValidationError, ExplainerError
+from explainers.errors import DataValidationError
 from explainers.fairness import (
     GroupAttribution,
     GroupFairness,
@@ -80,12 +79,6 @@ NOT_CLASSIFIER = (
     "number. Fairness checks need a classification model."
 )
 # How each severity is drawn: (Streamlit element, icon, word).
-SEVERITY_STYLE: dict[str, tuple[str, str, str]] = {
-    "high": ("warning", "🔴", "High concern"),
-    "medium": ("warning", "🟠", "Medium concern"),
-    "low": ("info", "🟡", "Minor"),
-    "info": ("success", "✅", "For information"),
-}
 # Sensitive features derived from a known column: name -> (source column, function).
 DERIVED_SENSITIVE = {
     "sex": ("personal_status_and_sex", sex_from_personal_status),
@@ -159,7 +152,7 @@ class DriftReport:
     current_name: str
 
 
-def _workspace_key(ws: Workspace) -> tuple[str, str]:
+def workspace_key(ws: Workspace) -> tuple[str, str]:
     return ws.model.digest, ws.data.digest
 
 
@@ -169,82 +162,14 @@ def _demo_file(ws: Workspace, attribute: str) -> UploadedFile | None:
     return None if name is None else actions.uploaded(name, demo.path(name).read_bytes())
 
 
-def _stored(ws: Workspace, key: str) -> object | None:
+def stored(ws: Workspace, key: str) -> object | None:
     value = st.session_state.get(key)
-    return value[1] if isinstance(value, tuple) and value[0] == _workspace_key(ws) else None
-
-
-def show_findings(findings: tuple[Finding, ...]) -> None:
-    """Each finding as one sentence, with its severity as an icon and a word."""
-    for finding in findings:
-        element, icon, word = SEVERITY_STYLE[finding.severity]
-        getattr(st, element)(f"**{word}: {finding.title}.** {finding.sentence}", icon=icon)
-
-
-def dataset_uploader(ws: Workspace, key: str, label: str, help_text: str) -> None:
-    """A CSV/Parquet uploader whose file is checked, then kept for this workspace."""
-    file = st.file_uploader(label, type=["csv", "parquet"], key=f"{key}.widget", help=help_text)
-    if file is None:
-        return
-    try:
-        upload = actions.uploaded(file.name, file.getvalue())
-        cache.dataset(upload)
-    except ExplainerError as error:
-        show_error(error)
-        return
-    st.session_state[key] = (_workspace_key(ws), upload)
-
-
-def split_picker(ws: Workspace) -> None:
-    """Pick a column of the loaded data that marks training and test rows."""
-    frame, features = cache.frame(ws), set(cache.prepared(ws).bundle.feature_names)
-    candidates = [
-        str(c) for c in frame.columns
-        if c != ws.target and c not in features and 2 <= frame[c].nunique() <= 10
-    ]  # fmt: skip
-    if not candidates:
-        return
-    options = [NONE, *candidates]
-    stored = _stored(ws, SPLIT)
-    column, train, test = stored if isinstance(stored, tuple) else (NONE, None, None)
-    column = st.selectbox(
-        "…or a column that marks training and test rows",
-        options,
-        index=options.index(column),
-        key="health_split_column",
-    )
-    if column == NONE:
-        st.session_state.pop(SPLIT, None)
-        return
-    values = sorted(frame[column].dropna().astype(str).unique())
-    left, right = st.columns(2)
-    train = left.selectbox(
-        "Training rows are marked",
-        values,
-        index=values.index(train) if train in values else 0,
-        key="health_split_train",
-    )
-    test = right.selectbox(
-        "Test rows are marked",
-        values,
-        index=values.index(test) if test in values else 1,
-        key="health_split_test",
-    )
-    st.session_state[SPLIT] = (_workspace_key(ws), (column, train, test))
-
-
-def threshold_slider(label: str, *, key: str) -> float:
-    """The decision threshold, shared by the pages that draw this slider (one ``key`` each)."""
-    if key not in st.session_state:
-        st.session_state[key] = float(st.session_state.get(THRESHOLD, 0.5))
-    value = float(st.slider(label, 0.0, 1.0, step=0.01, key=key))
-    st.session_state[THRESHOLD] = value
-    return value
+    return value[1] if isinstance(value, tuple) and value[0] == workspace_key(ws) else None
 
 
 def test_source(ws: Workspace) -> Source:
     """The data performance, fairness and data quality are measured on."""
-    split = _stored(ws, SPLIT)
+    split = stored(ws, SPLIT)
     if isinstance(split, tuple):
         column, _, test = split
         return Source(ws.data, f"rows of {ws.data.name} marked {test!r}", (column, test))
@@ -256,7 +181,7 @@ def test_source(ws: Workspace) -> Source:
 
 def training_source(ws: Workspace) -> Source | None:
     """The data the model learned from: uploaded, a marked split, or the demo's."""
-    upload, split = _stored(ws, TRAINING_DATA), _stored(ws, SPLIT)
+    upload, split = stored(ws, TRAINING_DATA), stored(ws, SPLIT)
     if isinstance(upload, UploadedFile):
         return Source(upload, upload.name)
     if isinstance(split, tuple):
@@ -268,7 +193,7 @@ def training_source(ws: Workspace) -> Source | None:
 
 def current_source(ws: Workspace) -> Source | None:
     """The data the model sees now: uploaded, or the demo's shifted sample."""
-    upload = _stored(ws, CURRENT_DATA)
+    upload = stored(ws, CURRENT_DATA)
     if isinstance(upload, UploadedFile):
         return Source(upload, upload.name)
     demo_current = _demo_file(ws, "current_file")

@@ -166,7 +166,8 @@ def test_data_quality_shows_findings_with_severity(demo: str) -> None:
     assert not at.error
     assert len(at.get("plotly_chart")) == 2
     assert [m.label for m in at.metric] == [
-        "🔴 High concern", "🟠 Medium concern", "🟡 Minor", "✅ For information",
+        ":material/error: High concern", ":material/warning: Medium concern",
+        ":material/info: Minor", ":material/check_circle: For information",
     ]  # fmt: skip
     text = _texts(at)
     if demo == "loan":

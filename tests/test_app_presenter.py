@@ -26,7 +26,7 @@ def _breakdown(demo: str, *, presenter: bool) -> AppTest:
 
 
 def _main_markdown(at: AppTest) -> list[str]:
-    return [m.value for m in at.main.markdown]
+    return [m.value for m in at.main.markdown] + [h.value for h in at.main.subheader]
 
 
 def test_presenter_view_of_a_refused_applicant_speaks_plainly() -> None:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import health_cache as hc
 from dashboard import health_charts
+from dashboard import health_views as hv
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
 
@@ -26,10 +27,10 @@ st.caption(
 )
 counts = report.counts
 columns = st.columns(4)
-for column, (severity, (_, icon, word)) in zip(columns, hc.SEVERITY_STYLE.items(), strict=True):
+for column, (severity, (_, icon, word)) in zip(columns, hv.SEVERITY_STYLE.items(), strict=True):
     column.metric(f"{icon} {word}", counts[severity])
 
-hc.show_findings(report.findings)
+hv.show_findings(report.findings)
 st.plotly_chart(health_charts.data_quality_bar(report), key="quality_bar")
 explain_chart("How many findings there are at each severity; high ones deserve a look first.")
 st.plotly_chart(health_charts.data_quality_table(report), key="quality_table")

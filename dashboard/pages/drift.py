@@ -4,19 +4,20 @@ import streamlit as st
 
 from dashboard import health_cache as hc
 from dashboard import health_charts
+from dashboard import health_views as hv
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
 
 ws, prepared = require_workspace()
 st.title("Drift")
 with st.expander("Current data", expanded=hc.current_source(ws) is None):
-    hc.dataset_uploader(
+    hv.dataset_uploader(
         ws, hc.CURRENT_DATA, "Current data (CSV or Parquet)",
         "Recent cases the model now scores, with the same columns as the loaded data.",
     )  # fmt: skip
 current = hc.current_source(ws)
 if current is None:
-    st.info(hc.NO_CURRENT, icon="🌊")
+    st.info(hc.NO_CURRENT, icon=":material/waves:")
     st.stop()
 try:
     with st.spinner("Comparing the two datasets…"):
@@ -28,7 +29,7 @@ st.caption(
     f"Reference: {report.reference_name} ({report.data.n_reference:,} rows). "
     f"Current: {report.current_name} ({report.data.n_current:,} rows)."
 )
-hc.show_findings(report.prediction.findings + report.data.findings + report.attribution.findings)
+hv.show_findings(report.prediction.findings + report.data.findings + report.attribution.findings)
 
 st.plotly_chart(health_charts.psi_figure(report.data), key="psi")
 explain_chart(

@@ -4,13 +4,14 @@ import streamlit as st
 
 from dashboard import cache, health_charts
 from dashboard import health_cache as hc
+from dashboard import health_views as hv
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
 
 ws, prepared = require_workspace()
 st.title("Fairness")
 if prepared.bundle.task == "regression":
-    st.info(hc.NOT_CLASSIFIER, icon="⚖️")
+    st.info(hc.NOT_CLASSIFIER, icon=":material/balance:")
     st.stop()
 try:
     options, defaults = hc.sensitive_options(ws)
@@ -24,14 +25,17 @@ features = st.multiselect(
 label = cache.favourable_label(ws)
 threshold = 0.5
 if prepared.bundle.task == "binary":
-    threshold = hc.threshold_slider(
+    threshold = hv.threshold_slider(
         f"Decide “{label}” when its probability is at least", key="fairness_threshold"
     )
 if not features:
     st.info("Pick at least one sensitive feature to compare groups.", icon="☝️")
     st.stop()
 if ws.target is None:
-    st.info(f"Without a target column only approval rates are compared. {hc.NO_TARGET}", icon="🎯")
+    st.info(
+        f"Without a target column only approval rates are compared. {hc.NO_TARGET}",
+        icon=":material/target:",
+    )
 try:
     with st.spinner("Comparing groups…"):
         reports = hc.fairness(ws, tuple(features), threshold=threshold)
@@ -43,7 +47,7 @@ st.caption(f"Measured on {hc.test_source(ws).name} at threshold {threshold:.2f}.
 for tab, report in zip(st.tabs(features), reports, strict=True):
     rates, by_group = report.rates, report.attribution
     with tab:
-        hc.show_findings(rates.findings)
+        hv.show_findings(rates.findings)
         a, b, c, d = st.columns(4)
         a.metric("Demographic parity difference", f"{rates.demographic_parity_difference:.3f}")
         b.metric("Demographic parity ratio", f"{rates.demographic_parity_ratio:.3f}")
@@ -64,7 +68,7 @@ for tab, report in zip(st.tabs(features), reports, strict=True):
             f"True positive rate: share {rates.positive_outcome} among rows whose true outcome is "
             f"“{label}”; false positive rate: the same share among all other rows."
         )
-        hc.show_findings(by_group.findings)
+        hv.show_findings(by_group.findings)
         figure = health_charts.group_attribution_figure(by_group)
         st.plotly_chart(figure, key=f"attribution_{rates.feature}")
         explain_chart(

@@ -4,25 +4,26 @@ import streamlit as st
 
 from dashboard import cache, health_charts
 from dashboard import health_cache as hc
+from dashboard import health_views as hv
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
 
 ws, prepared = require_workspace()
 st.title("Performance")
 if ws.target is None:
-    st.info(hc.NO_TARGET, icon="🎯")
-    st.page_link("pages/upload.py", label="Load a model", icon="📂")
+    st.info(hc.NO_TARGET, icon=":material/target:")
+    st.page_link("pages/upload.py", label="Load a model", icon=":material/upload_file:")
     st.stop()
 with st.expander("Training data, to check for overfitting"):
-    hc.dataset_uploader(
+    hv.dataset_uploader(
         ws, hc.TRAINING_DATA, "Training data (CSV or Parquet)",
         "The rows the model learned from, with the same columns and target as the loaded data.",
     )  # fmt: skip
-    hc.split_picker(ws)
+    hv.split_picker(ws)
 label = cache.favourable_label(ws)
 threshold = 0.5
 if prepared.bundle.task == "binary":
-    threshold = hc.threshold_slider(
+    threshold = hv.threshold_slider(
         f"Decide “{label}” when its probability is at least", key="performance_threshold"
     )
 try:
@@ -40,7 +41,7 @@ for column, metric in zip(st.columns(len(result.headline)), result.headline, str
 if report.comparison is None:
     st.info(hc.NO_TRAINING, icon="📎")
 else:
-    hc.show_findings(report.comparison.findings)
+    hv.show_findings(report.comparison.findings)
     st.plotly_chart(health_charts.split_comparison_figure(report.comparison), key="split")
     explain_chart(
         f"Each score on the training data ({report.training_name}) beside the test data; a "
