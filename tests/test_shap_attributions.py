@@ -169,3 +169,20 @@ def test_loan_demo_adds_up_for_every_row(loan_frame, method_prefix) -> None:
     assert attribution.values.shape == (1000, 20)
     assert attribution.method.startswith(method_prefix)
     np.testing.assert_allclose(attribution.output, model.decision_function(X), rtol=1e-6)
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_catboost_adds_up_to_its_raw_formula_value(multiclass_data, task) -> None:
+    catboost = pytest.importorskip("catboost")
+    X, y = multiclass_data
+    if task == "regression":
+        model = catboost.CatBoostRegressor(iterations=20, depth=3, verbose=0).fit(X, y * 1.5)
+    else:
+        target = (y > 0).astype(int) if task == "binary" else y
+        model = catboost.CatBoostClassifier(iterations=20, depth=3, verbose=0).fit(X, target)
+    bundle, X = align_data(build_bundle(model), X)
+    raw = np.asarray(model.predict(X, prediction_type="RawFormulaVal"), dtype=float)
+    raw = raw.reshape(len(X), -1)
+    for k in range(raw.shape[1] if task == "multiclass" else 1):
+        attribution = explain_shap(bundle, X, output=k if task == "multiclass" else None)
+        np.testing.assert_allclose(attribution.output, raw[:, k], rtol=1e-6)
