@@ -3,11 +3,17 @@
 Models are cached as resources (shared, never mutated); attributions as data
 (pickled copies). Raw bytes are passed as ``_``-prefixed arguments so they
 stay out of the cache key: the SHA-256 digests taken at upload stand for them.
+
+Global SHAP never runs in the server thread: it runs in a persistent pool of
+worker processes (``worker_pool``, one per server) as an ``ExplainJob`` that
+every session and page shares (``global_shap_job``); the server thread only
+waits, so other sessions stay responsive while TreeSHAP holds a worker's GIL.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 import pandas as pd
@@ -19,14 +25,18 @@ from explainers.data_loading import load_dataset
 from explainers.lime_attributions import explain_lime
 from explainers.loading import PreparedData, load_model, prepare
 from explainers.model_bundle import ModelBundle
+from explainers.parallel import ExplainJob, ExplainPool
 from explainers.reasons import Reasons, explain_in_words, load_display_names
 from explainers.recourse import DEMO_DIRECTIONS, DEMO_FIXED, RecourseResult, find_recourse
 from explainers.results import Attribution
-from explainers.shap_attributions import explain_shap
+from explainers.shap_attributions import ShapPlan, explain_planned, plan_shap
 from sample_models import DEMOS
 
 GLOBAL_MAX_ROWS = 2_000
 BACKGROUND_ROWS = 100
+FIRST_SAMPLE_ROWS = 200
+MAX_JOBS = 8
+_JOBS_LOCK = threading.Lock()
 
 
 def trust_unknown_pickles() -> bool:
@@ -95,17 +105,71 @@ def background(ws: Workspace) -> pd.DataFrame:
     return X if len(X) <= BACKGROUND_ROWS else X.sample(n=BACKGROUND_ROWS, random_state=0)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _global_shap(
+@st.cache_resource(show_spinner=False)
+def worker_pool() -> ExplainPool:
+    """The server's worker processes (one per core), started once and shared."""
+    pool = ExplainPool()
+    threading.Thread(target=pool.warm_up, daemon=True).start()
+    return pool
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _shap_plan(
     model_digest: str, data_digest: str, target: str | None, output: int, _ws: Workspace
-) -> Attribution:
-    return explain_shap(
+) -> ShapPlan:
+    return plan_shap(
         prepared(_ws).bundle, explained_rows(_ws), output=output, background=background(_ws)
     )
 
 
+def shap_plan(ws: Workspace) -> ShapPlan:
+    """SHAP method, background and column grouping for this workspace (made once)."""
+    return _shap_plan(ws.model.digest, ws.data.digest, ws.target, output_index(ws), ws)
+
+
+@st.cache_resource(show_spinner=False)
+def _jobs() -> dict[tuple[str, str, str | None, int], ExplainJob]:
+    return {}
+
+
+def global_shap_job(ws: Workspace, *, restart_cancelled: bool = True) -> ExplainJob:
+    """The running or finished global SHAP job for this workspace, shared by every session.
+
+    Rows are explained in random chunks (seed 0), the first ``FIRST_SAMPLE_ROWS``
+    first, so ``job.partial()`` is always a stated random sample. A cancelled
+    job is kept (with its partial result) unless ``restart_cancelled``.
+    """
+    key = (ws.model.digest, ws.data.digest, ws.target, output_index(ws))
+    with _JOBS_LOCK:
+        jobs = _jobs()
+        job = jobs.get(key)
+        if job is None or (job.cancelled and restart_cancelled):
+            job = worker_pool().submit_shap(
+                prepared(ws).bundle,
+                explained_rows(ws),
+                plan=shap_plan(ws),
+                shuffle=True,
+                first_rows=FIRST_SAMPLE_ROWS,
+            )
+            jobs[key] = job
+        finished = [k for k, j in jobs.items() if j.done() and k != key]
+        for old in finished[: max(0, len(finished) - MAX_JOBS)]:
+            del jobs[old]
+    return job
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _global_shap(
+    model_digest: str, data_digest: str, target: str | None, output: int, _ws: Workspace
+) -> Attribution:
+    return global_shap_job(_ws).result()
+
+
 def global_shap(ws: Workspace) -> Attribution:
-    """SHAP for every explained row (cached by content hash and settings)."""
+    """SHAP for every explained row (cached by content hash and settings).
+
+    Computed in the worker pool; this thread only waits for the result.
+    """
     return _global_shap(ws.model.digest, ws.data.digest, ws.target, output_index(ws), ws)
 
 
@@ -123,7 +187,8 @@ def _row_shap(
     row: pd.DataFrame,
     _ws: Workspace,
 ) -> Attribution:
-    return explain_shap(prepared(_ws).bundle, row, output=output, background=background(_ws))
+    # light (one row): the workspace's plan is reused, so no probing per row
+    return explain_planned(prepared(_ws).bundle, shap_plan(_ws), row)
 
 
 def row_shap(ws: Workspace, row: pd.DataFrame) -> Attribution:

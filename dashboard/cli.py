@@ -51,6 +51,20 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--rows", type=int, default=None, help="explain only the first N rows")
     explain.add_argument("--class", dest="class_name", default=None, help="class to explain")
     explain.add_argument("--trust-unknown-pickles", action="store_true")
+    explain.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="local: a process pool on this machine; dask: partitioned, bounded memory, "
+        "--out is a folder of Parquet files",
+    )
+    explain.add_argument("--jobs", type=int, default=None, help="worker processes (local)")
+    explain.add_argument(
+        "--scheduler", default=None, help="address of a running Dask scheduler (with --engine dask)"
+    )
+    explain.add_argument(
+        "--blocksize", default="8MB", help="bytes of input per Dask partition (with --engine dask)"
+    )
     report = sub.add_parser("report", help="write the report of one decision (HTML or PDF)")
     report.add_argument("model")
     report.add_argument("data")
@@ -105,10 +119,13 @@ def _serve(args: argparse.Namespace, *, demo: bool) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from explainers.batch import explain_table
+    from explainers.batch import explain_table, write_table
     from explainers.loading import load_files
+    from explainers.parallel import ExplainPool
 
     out = Path(args.out)
+    if args.engine == "dask":
+        return _explain_dask(args, out)
     if out.suffix.lower() not in (".parquet", ".csv"):
         raise ExplainerError("--out must end in .parquet or .csv.", "For example: --out out.csv")
     if args.rows is not None and args.rows < 1:
@@ -118,12 +135,46 @@ def _explain(args: argparse.Namespace) -> int:
     )
     X = prepared.X if args.rows is None else prepared.X.iloc[: args.rows]
     output = prepared.bundle.output_index(args.class_name)
-    table = explain_table(prepared.bundle, X, method=args.method, output=output)
-    if out.suffix.lower() == ".parquet":
-        table.to_parquet(out, index=False)
-    else:
-        table.to_csv(out, index=False)
+    pool = ExplainPool(args.jobs)
+    try:
+        table = explain_table(prepared.bundle, X, method=args.method, output=output, pool=pool)
+    finally:
+        pool.shutdown()
+    write_table(table, out)
     print(f"wrote {len(table):,} rows to {out}")
+    return 0
+
+
+def _explain_dask(args: argparse.Namespace, out: Path) -> int:
+    from explainers.dask_batch import explain_dask
+    from explainers.loading import load_model
+
+    if out.suffix.lower() == ".csv":
+        raise ExplainerError(
+            "--engine dask writes a folder of Parquet files, not a CSV file.",
+            "For example: --out explained/",
+        )
+    if args.rows is not None:
+        raise ExplainerError("--rows works with --engine local only.", "Leave --rows out.")
+    model = Path(args.model)
+    if not model.is_file():
+        raise ExplainerError(f"No file at {model}.", "Check the path and try again.")
+    bundle = load_model(model.read_bytes(), model.name, trust_unknown=args.trust_unknown_pickles)
+    run = explain_dask(
+        bundle,
+        args.data,
+        out,
+        target=args.target,
+        method=args.method,
+        output=bundle.output_index(args.class_name),
+        scheduler=args.scheduler,
+        n_workers=args.jobs,
+        blocksize=args.blocksize,
+    )
+    print(
+        f"wrote {run.n_rows:,} rows in {run.n_partitions} Parquet files to {out} "
+        f"({run.rows_per_second:,.0f} rows/s)"
+    )
     return 0
 
 

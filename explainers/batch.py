@@ -1,18 +1,99 @@
-"""Explain a whole dataset into one table: the ``whybox explain`` output format."""
+"""Explain a whole dataset into one table: the ``whybox explain`` output format.
+
+Everything that depends on the whole dataset (the SHAP method, background
+sample and column grouping; LIME's reference rows) is decided once, from the
+first ``REFERENCE_ROWS`` rows, by :func:`table_settings`. :func:`explain_rows`
+then explains any slice of rows with those settings, in this process, in an
+:class:`~explainers.parallel.ExplainPool`, or in a Dask partition
+(``explainers.dask_batch``), and every route gives the same table.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from explainers.lime_attributions import explain_lime
+from explainers.lime_attributions import DEFAULT_SAMPLES
 from explainers.model_bundle import ModelBundle
+from explainers.parallel import ExplainPool, explain_lime_rows
 from explainers.results import Attribution
-from explainers.shap_attributions import explain_shap
+from explainers.shap_attributions import ShapPlan, explain_planned, plan_shap
 
 Method = Literal["shap", "lime", "both"]
 METHODS: frozenset[str] = frozenset({"shap", "lime", "both"})
+REFERENCE_ROWS = 10_000
+_ID_COLUMNS = ("row_id", "prediction", "predicted_label", "output_space")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TableSettings:
+    """What every slice of a batch explanation shares.
+
+    Parameters
+    ----------
+    method : {"shap", "lime", "both"}
+    output : int
+        The model output (class) explained.
+    shap_plan : ShapPlan or None
+        SHAP method, background and grouping (None when only LIME runs).
+    lime_reference : DataFrame or None
+        Rows LIME learns feature distributions from (None when only SHAP runs).
+    random_state : int
+        Seed of every random choice.
+    """
+
+    method: Method
+    output: int
+    shap_plan: ShapPlan | None
+    lime_reference: pd.DataFrame | None
+    random_state: int
+
+
+def table_settings(
+    bundle: ModelBundle,
+    X_head: pd.DataFrame,
+    *,
+    method: Method = "shap",
+    output: int | None = None,
+    random_state: int = 0,
+) -> TableSettings:
+    """Decide the shared settings from the first ``REFERENCE_ROWS`` rows of the data.
+
+    Parameters
+    ----------
+    bundle : ModelBundle
+    X_head : DataFrame of shape (n_rows, n_features)
+        The first rows of the data (more than ``REFERENCE_ROWS`` are ignored).
+    method : {"shap", "lime", "both"}
+    output : int, optional
+        Output (class) to explain; defaults to ``bundle.default_output``.
+    random_state : int
+
+    Returns
+    -------
+    TableSettings
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not one of ``METHODS``.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}.")
+    k = bundle.default_output if output is None else output
+    head = X_head.iloc[:REFERENCE_ROWS]
+    plan = (
+        plan_shap(bundle, head, output=k, random_state=random_state)
+        if method in ("shap", "both")
+        else None
+    )
+    reference = head if method in ("lime", "both") else None
+    return TableSettings(method, k, plan, reference, random_state)
 
 
 def attribution_table(attribution: Attribution, *, prefix: str = "") -> pd.DataFrame:
@@ -27,6 +108,83 @@ def attribution_table(attribution: Attribution, *, prefix: str = "") -> pd.DataF
     return table
 
 
+def explain_rows(
+    bundle: ModelBundle,
+    X: pd.DataFrame,
+    settings: TableSettings,
+    *,
+    row_positions: npt.ArrayLike | None = None,
+    pool: ExplainPool | None = None,
+) -> pd.DataFrame:
+    """The batch table for some rows, with settings made by :func:`table_settings`.
+
+    Parameters
+    ----------
+    bundle : ModelBundle
+    X : DataFrame of shape (n_rows, n_features)
+    settings : TableSettings
+    row_positions : array of shape (n_rows,), optional
+        Position of each row in the whole dataset (default ``0 .. n_rows - 1``);
+        it seeds permutation SHAP and is written as ``row_id``.
+    pool : ExplainPool, optional
+        Explain in these worker processes (chunked); None: in this process.
+
+    Returns
+    -------
+    DataFrame
+        ``row_id``, ``prediction``, ``predicted_label``, base value(s), one
+        attribution per feature (prefixed ``shap.`` / ``lime.`` for "both"),
+        LIME's ``fit_score``, and ``output_space``.
+    """
+    positions = np.arange(len(X)) if row_positions is None else np.asarray(row_positions)
+    k = settings.output
+    both = settings.method == "both"
+    shap_job = lime_job = None
+    if pool is not None and settings.shap_plan is not None:
+        shap_job = pool.submit_shap(bundle, X, plan=settings.shap_plan)
+    if pool is not None and settings.lime_reference is not None:
+        lime_job = pool.submit_lime(
+            bundle, X, output=k, X_reference=settings.lime_reference,
+            num_samples=DEFAULT_SAMPLES, random_state=settings.random_state,
+        )  # fmt: skip
+    prediction = bundle.predict_output(X)
+    parts = [
+        pd.DataFrame(
+            {
+                "row_id": positions if row_positions is not None else list(X.index),
+                "prediction": prediction[:, k],
+                "predicted_label": _labels(bundle, prediction).astype(str),
+            }
+        )
+    ]
+    spaces = []
+    if settings.shap_plan is not None:
+        shap_attr = (
+            shap_job.result()
+            if shap_job is not None
+            else explain_planned(bundle, settings.shap_plan, X, row_positions=positions)
+        )
+        parts.append(attribution_table(shap_attr, prefix="shap." if both else ""))
+        spaces.append(shap_attr.output_space)
+    if settings.lime_reference is not None:
+        lime_attr = (
+            lime_job.result()
+            if lime_job is not None
+            else explain_lime_rows(
+                bundle,
+                X,
+                output=k,
+                X_reference=settings.lime_reference,
+                random_state=settings.random_state,
+            )  # fmt: skip
+        )
+        parts.append(attribution_table(lime_attr, prefix="lime." if both else ""))
+        spaces.append(lime_attr.output_space)
+    table = pd.concat(parts, axis=1)
+    table["output_space"] = "/".join(spaces)
+    return table
+
+
 def explain_table(
     bundle: ModelBundle,
     X: pd.DataFrame,
@@ -34,34 +192,65 @@ def explain_table(
     method: Method = "shap",
     output: int | None = None,
     random_state: int = 0,
+    pool: ExplainPool | None = None,
 ) -> pd.DataFrame:
     """One row per input row: id, prediction, base value(s), one attribution per feature.
 
     With ``method="both"`` the SHAP and LIME columns are prefixed ``shap.`` and
     ``lime.``. The output space is recorded in the ``output_space`` column.
+    SHAP's background and LIME's reference come from the first
+    ``REFERENCE_ROWS`` rows; LIME explains each row on its own, so a row's
+    result is the one the dashboard shows for it.
+
+    Parameters
+    ----------
+    bundle : ModelBundle
+    X : DataFrame of shape (n_rows, n_features)
+    method : {"shap", "lime", "both"}
+    output : int, optional
+        Output (class) to explain; defaults to ``bundle.default_output``.
+    random_state : int
+    pool : ExplainPool, optional
+        Worker processes to explain in (same table, every core).
+
+    Returns
+    -------
+    DataFrame
+        See :func:`explain_rows`.
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}.")
-    k = bundle.default_output if output is None else output
-    prediction = bundle.predict_output(X)[:, k]
-    parts = [
-        pd.DataFrame(
-            {
-                "row_id": list(X.index),
-                "prediction": prediction,
-                "predicted_label": bundle.predict_labels(X).astype(str),
-            }
-        )
-    ]
-    spaces = []
-    if method in ("shap", "both"):
-        shap_attr = explain_shap(bundle, X, output=k, random_state=random_state)
-        parts.append(attribution_table(shap_attr, prefix="shap." if method == "both" else ""))
-        spaces.append(shap_attr.output_space)
-    if method in ("lime", "both"):
-        lime_attr = explain_lime(bundle, X, output=k, random_state=random_state)
-        parts.append(attribution_table(lime_attr, prefix="lime." if method == "both" else ""))
-        spaces.append(lime_attr.output_space)
-    table = pd.concat(parts, axis=1)
-    table["output_space"] = "/".join(spaces)
-    return table
+    settings = table_settings(bundle, X, method=method, output=output, random_state=random_state)
+    return explain_rows(bundle, X, settings, pool=pool)
+
+
+def _labels(bundle: ModelBundle, prediction: npt.NDArray[np.float64]) -> npt.NDArray[np.object_]:
+    if bundle.task == "regression":
+        return prediction[:, 0].astype(object)
+    return np.asarray(bundle.class_labels, dtype=object)[prediction.argmax(axis=1)]
+
+
+def attribution_columns(table: pd.DataFrame) -> list[str]:
+    """The numeric columns of a batch table other than the row id and prediction."""
+    return [
+        c for c in table.columns
+        if c not in _ID_COLUMNS and pd.api.types.is_float_dtype(table[c])
+    ]  # fmt: skip
+
+
+def to_storage(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as stored in Parquet: attributions, base values and fit scores as float32.
+
+    Additivity (base + sum = model output, to 1e-6 relative) is checked in
+    float64 before anything is stored; a stored attribution is read, plotted
+    or ranked, where float32's 7 significant digits are more than enough, and
+    it halves the size of the file and of every reader's memory.
+    """
+    return table.astype({c: np.float32 for c in attribution_columns(table)})
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> None:
+    """Write a batch table: Parquet (float32 attributions, see :func:`to_storage`) or CSV."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        to_storage(table).to_parquet(path, index=False)
+    else:
+        table.to_csv(path, index=False)

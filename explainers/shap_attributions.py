@@ -6,8 +6,18 @@ The method is chosen from the model, and recorded on the result:
   (``pred_contribs`` / ``pred_contrib``), multi-threaded;
 - other tree ensembles shap supports: ``shap.TreeExplainer`` (exact);
 - linear models: the exact closed form ``coef * (x - mean(background))``;
-- anything else: ``shap.PermutationExplainer`` on the uploaded columns with a
-  stated background sample (values estimated; additivity still exact).
+- anything else: permutation SHAP on the uploaded columns with a stated
+  background sample (values estimated; additivity still exact). It is
+  shap's ``PermutationExplainer`` algorithm (antithetic forward/backward
+  passes over ``max_evals // (2 * n_features + 1)`` random orderings) in plain
+  numpy, with each row's orderings drawn from its own seed
+  ``(random_state, row position)``: any split of the rows into chunks gives
+  exactly the serial result, and no numba compilation is needed per process.
+
+``plan_shap`` makes every decision that depends on the whole dataset (method,
+background sample, one-hot grouping) once; ``explain_planned`` then explains
+any subset of rows with that plan, which is how chunks, Dask partitions and
+single rows all match the whole-table result.
 
 Tree and linear methods explain the final estimator of a Pipeline on its
 transformed columns and sum the result back per uploaded column
@@ -17,8 +27,9 @@ transformed columns and sum the result back per uploaded column
 from __future__ import annotations
 
 import warnings
+import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +51,37 @@ ADDITIVITY_FAILED = (
 DEFAULT_BACKGROUND = 100
 
 FloatArray = npt.NDArray[np.float64]
+Kind = Literal["native", "tree", "linear", "agnostic"]
+
+# one TreeExplainer per fitted estimator and process: building it walks every tree
+_TREE_EXPLAINERS: weakref.WeakKeyDictionary[Any, shap.TreeExplainer] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ShapPlan:
+    """Every choice ``explain_shap`` makes from the whole dataset, reusable on any rows.
+
+    Parameters
+    ----------
+    kind : {"native", "tree", "linear", "agnostic"}
+        The SHAP method family.
+    output : int
+        The model output (class) explained.
+    reference : DataFrame of shape (n_background, n_features)
+        Background rows for the linear and model-agnostic methods.
+    grouping : array of shape (n_transformed, n_features) or None
+        Sums a Pipeline's transformed-column attributions per uploaded column.
+    random_state : int
+        Seed of the background sample and of every row's permutations.
+    """
+
+    kind: Kind
+    output: int
+    reference: pd.DataFrame
+    grouping: FloatArray | None
+    random_state: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +134,83 @@ def explain_shap(
         If base + sum(values) differs from the model output by more than 1e-6
         relative.
     """
+    plan = plan_shap(
+        bundle,
+        X,
+        output=output,
+        background=background,
+        n_background=n_background,
+        random_state=random_state,
+    )
+    return explain_planned(bundle, plan, X)
+
+
+def plan_shap(
+    bundle: ModelBundle,
+    X: pd.DataFrame,
+    *,
+    output: int | None = None,
+    background: pd.DataFrame | None = None,
+    n_background: int = DEFAULT_BACKGROUND,
+    random_state: int = 0,
+) -> ShapPlan:
+    """Decide the method, background and column grouping from the whole dataset.
+
+    Parameters are those of :func:`explain_shap`.
+
+    Returns
+    -------
+    ShapPlan
+        Pass it to :func:`explain_planned` with any subset of ``X``'s rows.
+    """
     k = bundle.default_output if output is None else output
     reference = background if background is not None else _sample(X, n_background, random_state)
-    raw = _explain_raw(bundle, X, reference, random_state=random_state)
-    values, base, model_output, space = _select_output(bundle, raw, k)
+    preprocessor, estimator = _split_pipeline(bundle.model)
+    kind = _estimator_kind(estimator)
+    grouping = None
+    if kind != "agnostic" and preprocessor is not None:
+        try:
+            grouping = group_matrix(preprocessor, X, random_state=random_state)
+        except UnsupportedModelError:
+            kind = "agnostic"
+    return ShapPlan(kind, k, reference, grouping, random_state)
+
+
+def explain_planned(
+    bundle: ModelBundle,
+    plan: ShapPlan,
+    X: pd.DataFrame,
+    *,
+    row_positions: npt.ArrayLike | None = None,
+) -> Attribution:
+    """Explain rows of ``X`` with a plan made by :func:`plan_shap`.
+
+    Parameters
+    ----------
+    bundle : ModelBundle
+        The model the plan was made for.
+    plan : ShapPlan
+        Method, background and grouping.
+    X : DataFrame of shape (n_rows, n_features)
+        Rows to explain.
+    row_positions : array of shape (n_rows,), optional
+        Position of each row of ``X`` in the table the plan was made for
+        (default ``0 .. n_rows - 1``); it seeds the row's permutations, so any
+        chunking gives the serial result.
+
+    Returns
+    -------
+    Attribution
+        As :func:`explain_shap`.
+
+    Raises
+    ------
+    AttributionError
+        If an explanation does not add up to the model output.
+    """
+    positions = np.arange(len(X)) if row_positions is None else np.asarray(row_positions)
+    raw = _explain_raw(bundle, plan, X, positions=positions)
+    values, base, model_output, space = _select_output(bundle, raw, plan.output)
     _check_additivity(values, base, model_output, method=raw.method, space=space)
     return Attribution(
         values=values,
@@ -106,7 +221,7 @@ def explain_shap(
         method=raw.method,
         exact=raw.exact,
         output_space=space,
-        output_label=_output_label(bundle, k, space),
+        output_label=_output_label(bundle, plan.output, space),
         background_size=raw.background_size,
     )
 
@@ -125,21 +240,11 @@ def _split_pipeline(model: Any) -> tuple[Any | None, Any]:
 
 
 def _explain_raw(
-    bundle: ModelBundle, X: pd.DataFrame, reference: pd.DataFrame, *, random_state: int
+    bundle: ModelBundle, plan: ShapPlan, X: pd.DataFrame, *, positions: npt.NDArray[np.int_]
 ) -> _RawAttribution:
+    if plan.kind == "agnostic":
+        return _agnostic(bundle, X, plan, positions=positions)
     preprocessor, estimator = _split_pipeline(bundle.model)
-    kind = _estimator_kind(estimator)
-    if kind != "agnostic":
-        try:
-            grouping = (
-                group_matrix(preprocessor, X, random_state=random_state)
-                if preprocessor is not None
-                else None
-            )
-        except UnsupportedModelError:
-            kind = "agnostic"
-    if kind == "agnostic":
-        return _agnostic(bundle, X, reference, random_state=random_state)
 
     def transform(frame: pd.DataFrame) -> Any:
         if preprocessor is None:
@@ -147,16 +252,16 @@ def _explain_raw(
         return preprocessor.transform(frame)
 
     Z = transform(X)
-    if kind == "linear":
-        raw = _linear(bundle, estimator, to_dense(Z), to_dense(transform(reference)))
+    if plan.kind == "linear":
+        raw = _linear(bundle, estimator, to_dense(Z), to_dense(transform(plan.reference)))
     else:
         try:
             raw = _tree(bundle, estimator, Z)
         except shap.utils._exceptions.InvalidModelError:
-            return _agnostic(bundle, X, reference, random_state=random_state)
-    if grouping is None:
+            return _agnostic(bundle, X, plan, positions=positions)
+    if plan.grouping is None:
         return raw
-    values = np.einsum("rto,tf->rfo", raw.values, grouping)
+    values = np.einsum("rto,tf->rfo", raw.values, plan.grouping)
     return _RawAttribution(
         values=values,
         base_values=raw.base_values,
@@ -168,7 +273,7 @@ def _explain_raw(
     )
 
 
-def _estimator_kind(estimator: Any) -> str:
+def _estimator_kind(estimator: Any) -> Kind:
     module = type(estimator).__module__
     if module.startswith(("xgboost", "lightgbm")):
         return "native"
@@ -188,7 +293,7 @@ def _tree(bundle: ModelBundle, estimator: Any, Z: Any) -> _RawAttribution:
         return _xgboost(bundle, estimator, Z)
     if module.startswith("lightgbm"):
         return _lightgbm(bundle, estimator, Z)
-    explainer = shap.TreeExplainer(estimator)
+    explainer = _tree_explainer(estimator)
     dense = Z if isinstance(Z, pd.DataFrame) else to_dense(Z)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -202,10 +307,26 @@ def _tree(bundle: ModelBundle, estimator: Any, Z: Any) -> _RawAttribution:
     elif hasattr(estimator, "decision_function"):
         space = "log-odds"
         output = np.asarray(estimator.decision_function(dense), np.float64).reshape(n, -1)
+    elif type(estimator).__module__.startswith("catboost"):
+        space = "log-odds"
+        raw = estimator.predict(dense, prediction_type="RawFormulaVal")
+        output = np.asarray(raw, np.float64).reshape(n, -1)
     else:
         space = "probability"
         output = np.asarray(estimator.predict_proba(dense), np.float64)
     return _RawAttribution(values, np.array(base, np.float64), output, "TreeSHAP", True, space)
+
+
+def _tree_explainer(estimator: Any) -> shap.TreeExplainer:
+    try:
+        return _TREE_EXPLAINERS[estimator]
+    except (KeyError, TypeError):
+        explainer = shap.TreeExplainer(estimator)
+    try:
+        _TREE_EXPLAINERS[estimator] = explainer
+    except TypeError:  # an estimator that cannot be weakly referenced is not cached
+        pass
+    return explainer
 
 
 def _xgboost(bundle: ModelBundle, estimator: Any, Z: Any) -> _RawAttribution:
@@ -257,24 +378,26 @@ def _linear(
 
 
 def _agnostic(
-    bundle: ModelBundle, X: pd.DataFrame, reference: pd.DataFrame, *, random_state: int
+    bundle: ModelBundle, X: pd.DataFrame, plan: ShapPlan, *, positions: npt.NDArray[np.int_]
 ) -> _RawAttribution:
+    reference = plan.reference
     codec = ColumnCodec.fit(pd.concat([reference, X]))
-    n_outputs = len(bundle.output_labels)
-
-    def predict(codes: FloatArray) -> FloatArray:
-        return bundle.predict_output(codec.decode(codes))
-
-    masker = shap.maskers.Independent(codec.encode(reference), max_samples=len(reference))
-    explainer = shap.PermutationExplainer(predict, masker, seed=random_state)
     n_features = X.shape[1]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        explanation = explainer(
-            codec.encode(X), max_evals=max(2 * n_features + 1, 10 * n_features), silent=True
-        )
-    values = np.asarray(explanation.values, np.float64).reshape(len(X), n_features, n_outputs)
-    base = np.asarray(explanation.base_values, np.float64).reshape(len(X), n_outputs)
+    n_outputs = len(bundle.output_labels)
+    n_permutations = max(1, max(2 * n_features + 1, 10 * n_features) // (2 * n_features + 1))
+    background = codec.encode(reference)
+    codes = codec.encode(X)
+    values = np.zeros((len(X), n_features, n_outputs))
+    base = np.zeros((len(X), n_outputs))
+    for i, row in enumerate(codes):
+        rng = np.random.default_rng([plan.random_state, int(positions[i])])
+        masks = _permutation_masks(rng, n_features, n_permutations)
+        masked = np.where(masks[:, None, :], row, background[None, :, :])
+        flat = masked.reshape(-1, n_features)
+        outputs = bundle.predict_output(codec.decode(flat)).reshape(
+            len(masks), len(background), n_outputs
+        ).mean(axis=1)
+        values[i], base[i] = _permutation_values(masks, outputs, n_permutations)
     space: OutputSpace = "raw" if bundle.task == "regression" else "probability"
     return _RawAttribution(
         values,
@@ -285,6 +408,38 @@ def _agnostic(
         space,
         len(reference),
     )
+
+
+def _permutation_masks(
+    rng: np.random.Generator, n_features: int, n_permutations: int
+) -> npt.NDArray[np.bool_]:
+    """Masks of shape (n_permutations * (2 * n_features + 1), n_features).
+
+    Per permutation: from no feature known, add features one at a time in a
+    random order, then remove them in the same order (shap's antithetic pass).
+    """
+    steps = 2 * n_features + 1
+    masks = np.zeros((n_permutations * steps, n_features), dtype=bool)
+    for p in range(n_permutations):
+        order = rng.permutation(n_features)
+        block = masks[p * steps : (p + 1) * steps]
+        for s, j in enumerate(order, start=1):
+            block[s:, j] = True
+        for s, j in enumerate(order, start=n_features + 1):
+            block[s:, j] = False
+    return masks
+
+
+def _permutation_values(
+    masks: npt.NDArray[np.bool_], outputs: FloatArray, n_permutations: int
+) -> tuple[FloatArray, FloatArray]:
+    """Average each feature's output change when it is added or removed."""
+    # one feature changes per step (none between permutations, which all start empty)
+    changed = masks[1:] != masks[:-1]
+    deltas = np.diff(outputs, axis=0)
+    weights = changed * np.where(masks[1:], 1.0, -1.0)  # added: +change, removed: -change
+    values = weights.T @ deltas / (2 * n_permutations)
+    return values, outputs[0]
 
 
 def _select_output(

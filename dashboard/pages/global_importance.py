@@ -1,4 +1,11 @@
-"""What matters overall: importance bars, beeswarm, dependence with interaction colour."""
+"""What matters overall: importance bars, beeswarm, dependence with interaction colour.
+
+Global SHAP runs in worker processes; while it runs, the page shows the
+importances of the rows finished so far (a random sample, with whiskers) and
+a progress bar with a Cancel button.
+"""
+
+import time
 
 import streamlit as st
 
@@ -10,14 +17,37 @@ from explainers.results import global_importance
 ws, prepared = require_workspace()
 st.title("What matters overall")
 class_picker(ws, prepared.bundle)
+names = cache.display_names(ws)
+n_total = len(prepared.X)
 try:
-    with st.spinner("Explaining every row…"):
-        attribution = cache.global_shap(ws)
+    job = cache.global_shap_job(ws, restart_cancelled=False)
+    bar, cancel, live = st.empty(), st.empty(), st.empty()
+    cancel.button("Cancel", on_click=job.cancel, icon=":material/stop_circle:")
+    shown = 0
+    while not job.done():  # the work runs in worker processes; this thread only polls
+        done, total = job.progress()
+        bar.progress(done / total, text=f"Explained {done:,} of {total:,} rows…")
+        if done > shown and (partial := job.partial()) is not None:
+            shown = done
+            with live.container():
+                st.caption(
+                    f"First look, refining: based on a random sample of {partial.n_rows:,} of "
+                    f"{n_total:,} rows (seed 0); whiskers show the 95% range."
+                )
+                bars = charts.importance_bar(global_importance(partial), display_names=names)
+                st.plotly_chart(bars, key=f"first_look_{shown}")
+        time.sleep(0.3)
+    for slot in (bar, cancel, live):
+        slot.empty()
+    attribution = job.partial() if job.cancelled else cache.global_shap(ws)
+    if attribution is None or (job.cancelled and st.button("Explain every row")):
+        cache.global_shap_job(ws)
+        st.rerun()
+    if job.cancelled:
+        st.warning(f"Cancelled: the charts use the {attribution.n_rows:,} rows explained so far.")
 except ExplainerError as error:
     show_error(error)
     st.stop()
-names = cache.display_names(ws)
-n_total = len(prepared.X)
 basis = (
     f"all {n_total:,} rows"
     if attribution.n_rows == n_total

@@ -1,0 +1,515 @@
+"""Chunked process-pool execution of SHAP and LIME, with progress and cancellation.
+
+shap's C TreeSHAP holds the GIL, so explaining in the caller's thread freezes
+every other thread of that process (every Streamlit session). Here the rows
+are split into chunks and explained in worker processes:
+
+- the plan (method, background, one-hot grouping) is made once from the whole
+  table by :func:`~explainers.shap_attributions.plan_shap`, so every chunk uses
+  exactly what the serial call would; per-row randomness is seeded by the
+  row's position (SHAP), and LIME explains each row on its own
+  (:func:`explain_lime_rows`), so chunked == serial, bit for bit;
+- the model and plan are pickled once per job to a private temporary file;
+  each worker loads that file once and keeps it while chunks of the job
+  arrive, so chunks carry only their rows;
+- the pool is persistent (``forkserver`` workers that have imported shap
+  once), so a job starts in milliseconds, not seconds;
+- with ``shuffle=True`` the chunks are random samples of the rows (seeded),
+  so the rows finished so far are always a stated random sample;
+- :meth:`ExplainJob.cancel` drops the chunks not yet started.
+
+xgboost and lightgbm compute exact contributions with their own threads;
+chunking them across processes gains nothing, so :func:`submit_shap` sends
+them (and the cheap closed-form linear case) as one task.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import pickle
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from explainers.errors import ExplainerError
+from explainers.lime_attributions import DEFAULT_SAMPLES, explain_lime
+from explainers.model_bundle import ModelBundle
+from explainers.results import Attribution
+from explainers.shap_attributions import (
+    DEFAULT_BACKGROUND,
+    ShapPlan,
+    explain_planned,
+    plan_shap,
+)
+
+MAX_CHUNK_ROWS = 2_000
+CHUNKS_PER_WORKER = 4
+CANCELLED = "The explanation was cancelled after {done:,} of {total:,} rows."
+CANCELLED_HINT = "Start it again to explain every row."
+WORKER_DIED = "A worker process stopped while explaining ({reason})."
+WORKER_DIED_HINT = "The machine may be out of memory; try fewer rows."
+
+Progress = Callable[[int, int], None]
+StartMethod = Literal["forkserver", "spawn"]
+_WHOLE_TABLE_KINDS = frozenset({"native", "linear"})
+_WORKER_PAYLOADS: OrderedDict[str, tuple[str, ModelBundle, object]] = OrderedDict()
+_WORKER_KEEP = 4
+
+
+class ExplanationCancelled(ExplainerError):
+    """The user cancelled a long explanation."""
+
+    default_hint = CANCELLED_HINT
+
+
+@dataclass(frozen=True, slots=True)
+class LimeSettings:
+    """What every LIME chunk needs besides its rows (the serial call's options)."""
+
+    output: int
+    reference: pd.DataFrame
+    num_samples: int
+    random_state: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    payload: str
+    X: pd.DataFrame
+    positions: npt.NDArray[np.int_]
+
+
+def default_jobs() -> int:
+    """Cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _load_payload(path: str) -> tuple[str, ModelBundle, object]:
+    cached = _WORKER_PAYLOADS.get(path)
+    if cached is None:
+        with open(path, "rb") as handle:
+            # our own pickle of a model the parent loaded through the safe loader
+            method, bundle, settings = pickle.load(handle)
+        cached = (method, bundle, settings)
+        _WORKER_PAYLOADS[path] = cached
+        while len(_WORKER_PAYLOADS) > _WORKER_KEEP:
+            _WORKER_PAYLOADS.popitem(last=False)
+    _WORKER_PAYLOADS.move_to_end(path)
+    return cached
+
+
+def _explain_chunk(chunk: _Chunk) -> Attribution:
+    """Worker side: explain one chunk with the job's model and settings."""
+    method, bundle, settings = _load_payload(chunk.payload)
+    if method == "shap":
+        assert isinstance(settings, ShapPlan)
+        return explain_planned(bundle, settings, chunk.X, row_positions=chunk.positions)
+    assert isinstance(settings, LimeSettings)
+    return explain_lime_rows(
+        bundle,
+        chunk.X,
+        output=settings.output,
+        X_reference=settings.reference,
+        num_samples=settings.num_samples,
+        random_state=settings.random_state,
+    )
+
+
+def explain_lime_rows(
+    bundle: ModelBundle,
+    X: pd.DataFrame,
+    *,
+    output: int | None = None,
+    X_reference: pd.DataFrame | None = None,
+    num_samples: int = DEFAULT_SAMPLES,
+    random_state: int = 0,
+) -> Attribution:
+    """LIME for each row of ``X`` on its own: the row's result never depends on its neighbours.
+
+    ``explain_lime`` on several rows reuses one discretiser whose random state
+    advances from row to row, so a row's weights depend on the rows before it.
+    Here each row gets exactly what the breakdown page shows for it
+    (``explain_lime`` on that one row), whatever the chunking.
+
+    Parameters and result are those of
+    :func:`~explainers.lime_attributions.explain_lime`; ``X_reference``
+    defaults to ``X``.
+    """
+    reference = X if X_reference is None else X_reference
+    return concat_attributions(
+        [
+            explain_lime(
+                bundle,
+                X.iloc[[i]],
+                output=output,
+                X_reference=reference,
+                num_samples=num_samples,
+                random_state=random_state,
+            )
+            for i in range(len(X))
+        ]
+    )
+
+
+def _warm_up() -> int:
+    return os.getpid()
+
+
+def concat_attributions(parts: list[Attribution]) -> Attribution:
+    """Stack Attributions of the same output and method, rows in list order."""
+    first = parts[0]
+    scores = [p.surrogate_score for p in parts]
+    return Attribution(
+        values=np.concatenate([p.values for p in parts]),
+        base_values=np.concatenate([p.base_values for p in parts]),
+        data=np.concatenate([p.data for p in parts]),
+        feature_names=first.feature_names,
+        row_ids=tuple(r for p in parts for r in p.row_ids),
+        method=first.method,
+        exact=first.exact,
+        output_space=first.output_space,
+        output_label=first.output_label,
+        surrogate_score=None if scores[0] is None else np.concatenate(scores),  # type: ignore[arg-type]
+        background_size=first.background_size,
+    )
+
+
+class ExplainJob:
+    """Chunks of one explanation running in an :class:`ExplainPool`.
+
+    Read ``progress()``, ``partial()`` and ``done()`` from any thread; call
+    ``result()`` (or ``wait()`` with a progress callback) for the whole table,
+    in the order of the rows given.
+    """
+
+    def __init__(
+        self,
+        futures: list[Future[Attribution]],
+        chunk_rows: list[int],
+        positions: npt.NDArray[np.int_],
+        cleanup: Callable[[], None],
+    ) -> None:
+        self._futures = futures
+        self._chunk_rows = chunk_rows
+        self._positions = positions
+        self._cleanup = cleanup
+        self._cancelled = threading.Event()
+        self._lock = threading.Lock()
+        self._result: Attribution | None = None
+        self.total_rows = int(sum(chunk_rows))
+        for future in futures:
+            future.add_done_callback(self._maybe_clean)
+
+    def _maybe_clean(self, _: Future[Attribution]) -> None:
+        if all(f.done() for f in self._futures):
+            self._cleanup()
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether :meth:`cancel` was called."""
+        return self._cancelled.is_set()
+
+    def progress(self) -> tuple[int, int]:
+        """(rows explained so far, rows in the job)."""
+        done = sum(n for f, n in zip(self._futures, self._chunk_rows, strict=True) if _succeeded(f))
+        return done, self.total_rows
+
+    def done(self) -> bool:
+        """True when every chunk has finished, failed or been cancelled."""
+        return all(f.done() for f in self._futures)
+
+    def cancel(self) -> None:
+        """Drop the chunks not started yet; running chunks finish (they are short)."""
+        self._cancelled.set()
+        for future in self._futures:
+            future.cancel()
+
+    def partial(self) -> Attribution | None:
+        """The rows finished so far, in chunk order (a random sample if shuffled)."""
+        parts = [f.result() for f in self._futures if _succeeded(f)]
+        return concat_attributions(parts) if parts else None
+
+    def result(self, timeout: float | None = None) -> Attribution:
+        """The whole table, rows in input order.
+
+        Raises
+        ------
+        ExplanationCancelled
+            If the job was cancelled before every chunk finished.
+        ExplainerError
+            What a chunk raised, or if a worker process died.
+        """
+        with self._lock:
+            if self._result is not None:
+                return self._result
+            parts: list[Attribution] = []
+            for future in self._futures:
+                if future.cancelled():
+                    done, total = self.progress()
+                    raise ExplanationCancelled(CANCELLED.format(done=done, total=total))
+                try:
+                    parts.append(future.result(timeout=timeout))
+                except BrokenProcessPool as exc:
+                    raise ExplainerError(WORKER_DIED.format(reason=exc), WORKER_DIED_HINT) from exc
+            whole = concat_attributions(parts)
+            self._result = whole.rows(np.argsort(self._positions, kind="stable"))
+            return self._result
+
+    def wait(
+        self,
+        *,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+        poll_s: float = 0.1,
+    ) -> Attribution:
+        """Block until done, calling ``progress(done_rows, total_rows)`` as chunks finish.
+
+        Setting ``cancel`` cancels the job; :meth:`result` then raises
+        :class:`ExplanationCancelled`.
+        """
+        last = -1
+        while not self.done():
+            if cancel is not None and cancel.is_set():
+                self.cancel()
+            done, total = self.progress()
+            if progress is not None and done != last:
+                progress(done, total)
+                last = done
+            time.sleep(poll_s)
+        if progress is not None:
+            progress(*self.progress())
+        return self.result()
+
+
+def _succeeded(future: Future[Attribution]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
+class ExplainPool:
+    """A persistent pool of worker processes that explains chunks of rows.
+
+    Parameters
+    ----------
+    n_jobs : int, optional
+        Worker processes; defaults to every core this process may use.
+    start_method : {"forkserver", "spawn"}
+        ``forkserver`` (default) imports the libraries once and forks clean
+        workers from that server; never ``fork`` a threaded server (OpenMP
+        and Streamlit threads do not survive a fork).
+
+    Examples
+    --------
+    >>> pool = ExplainPool(n_jobs=2)  # doctest: +SKIP
+    >>> attribution = pool.submit_shap(bundle, X).wait()  # doctest: +SKIP
+    >>> pool.shutdown()  # doctest: +SKIP
+    """
+
+    def __init__(
+        self, n_jobs: int | None = None, *, start_method: StartMethod = "forkserver"
+    ) -> None:
+        self.n_jobs = max(1, n_jobs or default_jobs())
+        self.start_method = start_method
+        self._dir = Path(tempfile.mkdtemp(prefix="whybox-jobs-"))
+        self._lock = threading.Lock()
+        self._executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context(self.start_method)
+        if self.start_method == "forkserver":
+            # workers fork from a server that has imported shap, sklearn and whybox once
+            context.set_forkserver_preload(["explainers.parallel"])
+        return ProcessPoolExecutor(max_workers=self.n_jobs, mp_context=context)
+
+    def warm_up(self) -> None:
+        """Start every worker now (the first job then starts at once)."""
+        futures = [self._executor.submit(_warm_up) for _ in range(self.n_jobs)]
+        for future in futures:
+            future.result()
+
+    def submit_shap(
+        self,
+        bundle: ModelBundle,
+        X: pd.DataFrame,
+        *,
+        output: int | None = None,
+        background: pd.DataFrame | None = None,
+        n_background: int = DEFAULT_BACKGROUND,
+        random_state: int = 0,
+        plan: ShapPlan | None = None,
+        shuffle: bool = False,
+        first_rows: int | None = None,
+        max_chunk_rows: int = MAX_CHUNK_ROWS,
+    ) -> ExplainJob:
+        """Start explaining ``X`` with SHAP; same values as ``explain_shap(bundle, X, ...)``.
+
+        Parameters
+        ----------
+        bundle, X, output, background, n_background, random_state
+            As :func:`~explainers.shap_attributions.explain_shap`.
+        plan : ShapPlan, optional
+            A plan already made for ``X`` (skips :func:`plan_shap`).
+        shuffle : bool
+            Make each chunk a random sample of the rows (seeded by ``random_state``).
+        first_rows : int, optional
+            Rows in the first round of chunks, so a first sample finishes early.
+        max_chunk_rows : int
+            Largest chunk (bounds worker memory).
+
+        Returns
+        -------
+        ExplainJob
+        """
+        if plan is None:
+            plan = plan_shap(
+                bundle,
+                X,
+                output=output,
+                background=background,
+                n_background=n_background,
+                random_state=random_state,
+            )
+        whole = plan.kind in _WHOLE_TABLE_KINDS
+        return self._submit(
+            "shap",
+            bundle,
+            plan,
+            X,
+            random_state=plan.random_state,
+            shuffle=shuffle and not whole,
+            first_rows=None if whole else first_rows,
+            max_chunk_rows=len(X) if whole else max_chunk_rows,
+            n_chunks=1 if whole else None,
+        )
+
+    def submit_lime(
+        self,
+        bundle: ModelBundle,
+        X: pd.DataFrame,
+        *,
+        output: int | None = None,
+        X_reference: pd.DataFrame | None = None,
+        num_samples: int = DEFAULT_SAMPLES,
+        random_state: int = 0,
+        shuffle: bool = False,
+        first_rows: int | None = None,
+        max_chunk_rows: int = MAX_CHUNK_ROWS,
+    ) -> ExplainJob:
+        """Start explaining ``X`` with LIME; same values as :func:`explain_lime_rows`."""
+        settings = LimeSettings(
+            output=bundle.default_output if output is None else output,
+            reference=X if X_reference is None else X_reference,
+            num_samples=num_samples,
+            random_state=random_state,
+        )
+        return self._submit(
+            "lime",
+            bundle,
+            settings,
+            X,
+            random_state=random_state,
+            shuffle=shuffle,
+            first_rows=first_rows,
+            max_chunk_rows=max_chunk_rows,
+            n_chunks=None,
+        )
+
+    def _submit(
+        self,
+        method: Literal["shap", "lime"],
+        bundle: ModelBundle,
+        settings: object,
+        X: pd.DataFrame,
+        *,
+        random_state: int,
+        shuffle: bool,
+        first_rows: int | None,
+        max_chunk_rows: int,
+        n_chunks: int | None,
+    ) -> ExplainJob:
+        n = len(X)
+        order = np.random.default_rng(random_state).permutation(n) if shuffle else np.arange(n)
+        chunks = split_rows(
+            order, self.n_jobs, first_rows=first_rows, max_chunk_rows=max_chunk_rows
+        )
+        if n_chunks == 1:
+            chunks = [order]
+        path = self._dir / f"{uuid.uuid4().hex}.pkl"
+        path.write_bytes(pickle.dumps((method, bundle, settings), protocol=5))
+        with self._lock:
+            futures = self._submit_chunks(str(path), X, chunks)
+        return ExplainJob(
+            futures,
+            [len(c) for c in chunks],
+            np.concatenate(chunks) if chunks else order,
+            lambda: path.unlink(missing_ok=True),
+        )
+
+    def _submit_chunks(
+        self, path: str, X: pd.DataFrame, chunks: list[npt.NDArray[np.int_]]
+    ) -> list[Future[Attribution]]:
+        try:
+            return [
+                self._executor.submit(_explain_chunk, _Chunk(path, X.iloc[c], c)) for c in chunks
+            ]
+        except BrokenProcessPool:
+            self._executor = self._start()  # a worker died earlier (e.g. out of memory)
+            return [
+                self._executor.submit(_explain_chunk, _Chunk(path, X.iloc[c], c)) for c in chunks
+            ]
+
+    def shutdown(self) -> None:
+        """Stop the workers and remove the job files."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def split_rows(
+    order: npt.NDArray[np.int_],
+    n_jobs: int,
+    *,
+    first_rows: int | None = None,
+    max_chunk_rows: int = MAX_CHUNK_ROWS,
+) -> list[npt.NDArray[np.int_]]:
+    """Split row positions into chunks: ``n_jobs`` small ones first, then even ones.
+
+    Parameters
+    ----------
+    order : array of shape (n_rows,)
+        Row positions in the order they should be explained.
+    n_jobs : int
+        Worker processes.
+    first_rows : int, optional
+        Rows in the first ``n_jobs`` chunks together (a quick first sample).
+    max_chunk_rows : int
+        Largest chunk.
+
+    Returns
+    -------
+    list of arrays
+        Consecutive pieces of ``order``.
+    """
+    n = len(order)
+    head: list[npt.NDArray[np.int_]] = []
+    if first_rows is not None and 0 < first_rows < n:
+        head = [c for c in np.array_split(order[:first_rows], n_jobs) if len(c)]
+        order = order[first_rows:]
+    if len(order) == 0:
+        return head
+    n_chunks = max(n_jobs * CHUNKS_PER_WORKER, math.ceil(len(order) / max_chunk_rows))
+    tail = [c for c in np.array_split(order, min(n_chunks, len(order))) if len(c)]
+    return head + tail

@@ -1,0 +1,146 @@
+"""Chunked, pooled and cached explanations equal the serial ones exactly."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import xgboost
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+
+from explainers.batch import explain_table, to_storage
+from explainers.lime_attributions import explain_lime
+from explainers.loading import load_files
+from explainers.model_bundle import align_data, build_bundle
+from explainers.parallel import (
+    CANCELLED_HINT,
+    ExplainPool,
+    ExplanationCancelled,
+    explain_lime_rows,
+    split_rows,
+)
+from explainers.shap_attributions import explain_planned, explain_shap, plan_shap
+from tests.conftest import SAMPLES
+
+MODELS = {
+    "forest": lambda: RandomForestClassifier(n_estimators=15, max_depth=5, random_state=0),
+    "xgboost": lambda: xgboost.XGBClassifier(n_estimators=20, max_depth=3),
+    "linear": lambda: LogisticRegression(),
+    "mlp": lambda: MLPClassifier(hidden_layer_sizes=(8,), max_iter=50, random_state=0),
+}
+
+
+@pytest.fixture(scope="module")
+def pool():
+    workers = ExplainPool(n_jobs=2)
+    yield workers
+    workers.shutdown()
+
+
+@pytest.fixture(scope="module")
+def loan():
+    return load_files(
+        SAMPLES / "loan_model.joblib", SAMPLES / "german_credit.csv", target="creditability"
+    )
+
+
+def _fitted(name, clf_data):
+    X, y = clf_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = MODELS[name]().fit(X, y)
+    return align_data(build_bundle(model), X.iloc[:60] if name == "mlp" else X)
+
+
+def _assert_same(a, b) -> None:
+    np.testing.assert_array_equal(a.values, b.values)
+    np.testing.assert_array_equal(a.base_values, b.base_values)
+    assert a.row_ids == b.row_ids and a.method == b.method and a.output_space == b.output_space
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_pooled_shap_equals_serial(pool, clf_data, name) -> None:
+    bundle, X = _fitted(name, clf_data)
+    serial = explain_shap(bundle, X)
+    job = pool.submit_shap(bundle, X, shuffle=True, first_rows=10)
+    seen = []
+    _assert_same(job.wait(progress=lambda done, total: seen.append((done, total))), serial)
+    assert seen[-1] == (len(X), len(X))
+
+
+def test_pooled_pipeline_shap_equals_serial(pool, loan) -> None:
+    X = loan.X.iloc[:300]
+    _assert_same(
+        pool.submit_shap(loan.bundle, X, shuffle=True).result(), explain_shap(loan.bundle, X)
+    )
+
+
+def test_permutation_rows_do_not_depend_on_chunking(clf_data) -> None:
+    bundle, X = _fitted("mlp", clf_data)
+    plan = plan_shap(bundle, X)
+    whole = explain_planned(bundle, plan, X)
+    pieces = [explain_planned(bundle, plan, X.iloc[c], row_positions=c) for c in split_rows(
+        np.random.default_rng(1).permutation(len(X)), 3
+    )]  # fmt: skip
+    got = np.concatenate([p.values for p in pieces])
+    order = np.concatenate(split_rows(np.random.default_rng(1).permutation(len(X)), 3))
+    np.testing.assert_array_equal(got[np.argsort(order)], whole.values)
+
+
+def test_pooled_lime_equals_each_row_alone(pool, loan) -> None:
+    X = loan.X.iloc[:12]
+    serial = explain_lime_rows(loan.bundle, X, X_reference=loan.X)
+    _assert_same(pool.submit_lime(loan.bundle, X, X_reference=loan.X).result(), serial)
+    np.testing.assert_array_equal(serial.surrogate_score[5:6], explain_lime(
+        loan.bundle, X.iloc[[5]], X_reference=loan.X).surrogate_score)  # fmt: skip
+    np.testing.assert_array_equal(
+        serial.values[5], explain_lime(loan.bundle, X.iloc[[5]], X_reference=loan.X).values[0]
+    )
+
+
+def test_pooled_table_equals_serial_table(pool, loan) -> None:
+    X = loan.X.iloc[:40]
+    serial = explain_table(loan.bundle, X, method="both")
+    pd.testing.assert_frame_equal(explain_table(loan.bundle, X, method="both", pool=pool), serial)
+    stored = to_storage(serial)
+    assert stored["shap.duration_in_month"].dtype == np.float32
+    assert stored["prediction"].dtype == np.float64
+
+
+def test_cancel_stops_the_job_and_keeps_what_finished(pool, loan) -> None:
+    job = pool.submit_lime(loan.bundle, loan.X.iloc[:200], X_reference=loan.X, max_chunk_rows=5)
+    job.cancel()
+    while not job.done():
+        pass
+    with pytest.raises(ExplanationCancelled, match=re.escape(CANCELLED_HINT)):
+        job.result()
+    done, total = job.progress()
+    partial = job.partial()
+    assert total == 200 and done < total
+    assert (partial.n_rows if partial is not None else 0) == done
+
+
+def test_split_rows_puts_a_small_sample_first() -> None:
+    chunks = split_rows(np.arange(1_000), 2, first_rows=100, max_chunk_rows=300)
+    assert [len(c) for c in chunks[:2]] == [50, 50]
+    np.testing.assert_array_equal(np.concatenate(chunks), np.arange(1_000))
+    assert max(len(c) for c in chunks) <= 300
+
+
+def test_cached_global_and_row_shap_equal_serial() -> None:
+    from dashboard import cache
+    from dashboard.actions import demo_workspace
+
+    ws = demo_workspace("loan")
+    bundle, rows = cache.prepared(ws).bundle, cache.explained_rows(ws)
+    serial = explain_shap(
+        bundle, rows, output=cache.output_index(ws), background=cache.background(ws)
+    )
+    _assert_same(cache.global_shap(ws), serial)
+    _assert_same(cache.global_shap(ws), serial)  # second call: from the cache
+    _assert_same(cache.row_shap(ws, rows.iloc[[7]]), serial.row(7))
