@@ -18,9 +18,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from explainers.lime_attributions import DEFAULT_SAMPLES
+from explainers.lime_attributions import DEFAULT_SAMPLES, explain_lime
 from explainers.model_bundle import ModelBundle
-from explainers.parallel import ExplainPool, explain_lime_rows
+from explainers.parallel import ExplainPool
 from explainers.results import Attribution
 from explainers.shap_attributions import ShapPlan, explain_planned, plan_shap
 
@@ -170,7 +170,7 @@ def explain_rows(
         lime_attr = (
             lime_job.result()
             if lime_job is not None
-            else explain_lime_rows(
+            else explain_lime(
                 bundle,
                 X,
                 output=k,

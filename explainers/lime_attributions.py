@@ -96,7 +96,11 @@ def explain_lime(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for i in range(n_rows):
+            # a fresh seed per row, shared with the discretiser: a row's result never
+            # depends on the rows explained before it (so chunked == one by one)
             explainer.random_state = np.random.RandomState(random_state)
+            if explainer.discretizer is not None:
+                explainer.discretizer.random_state = explainer.random_state
             exp = explainer.explain_instance(
                 codes[i], predict, num_features=n_features, num_samples=num_samples
             )

@@ -8,7 +8,7 @@ are split into chunks and explained in worker processes:
   table by :func:`~explainers.shap_attributions.plan_shap`, so every chunk uses
   exactly what the serial call would; per-row randomness is seeded by the
   row's position (SHAP), and LIME explains each row on its own
-  (:func:`explain_lime_rows`), so chunked == serial, bit for bit;
+  (``explain_lime`` reseeds every row), so chunked == serial, bit for bit;
 - the model and plan are pickled once per job to a private temporary file;
   each worker loads that file once and keeps it while chunks of the job
   arrive, so chunks carry only their rows;
@@ -120,7 +120,7 @@ def _explain_chunk(chunk: _Chunk) -> Attribution:
         assert isinstance(settings, ShapPlan)
         return explain_planned(bundle, settings, chunk.X, row_positions=chunk.positions)
     assert isinstance(settings, LimeSettings)
-    return explain_lime_rows(
+    return explain_lime(
         bundle,
         chunk.X,
         output=settings.output,
@@ -129,41 +129,6 @@ def _explain_chunk(chunk: _Chunk) -> Attribution:
         random_state=settings.random_state,
     )
 
-
-def explain_lime_rows(
-    bundle: ModelBundle,
-    X: pd.DataFrame,
-    *,
-    output: int | None = None,
-    X_reference: pd.DataFrame | None = None,
-    num_samples: int = DEFAULT_SAMPLES,
-    random_state: int = 0,
-) -> Attribution:
-    """LIME for each row of ``X`` on its own: the row's result never depends on its neighbours.
-
-    ``explain_lime`` on several rows reuses one discretiser whose random state
-    advances from row to row, so a row's weights depend on the rows before it.
-    Here each row gets exactly what the breakdown page shows for it
-    (``explain_lime`` on that one row), whatever the chunking.
-
-    Parameters and result are those of
-    :func:`~explainers.lime_attributions.explain_lime`; ``X_reference``
-    defaults to ``X``.
-    """
-    reference = X if X_reference is None else X_reference
-    return concat_attributions(
-        [
-            explain_lime(
-                bundle,
-                X.iloc[[i]],
-                output=output,
-                X_reference=reference,
-                num_samples=num_samples,
-                random_state=random_state,
-            )
-            for i in range(len(X))
-        ]
-    )
 
 
 def _warm_up() -> int:
@@ -409,7 +374,7 @@ class ExplainPool:
         first_rows: int | None = None,
         max_chunk_rows: int = MAX_CHUNK_ROWS,
     ) -> ExplainJob:
-        """Start explaining ``X`` with LIME; same values as :func:`explain_lime_rows`."""
+        """Start explaining ``X`` with LIME; same values as ``explain_lime``."""
         settings = LimeSettings(
             output=bundle.default_output if output is None else output,
             reference=X if X_reference is None else X_reference,

@@ -38,3 +38,15 @@ def test_lime_handles_categories_and_missing_values(loan_frame) -> None:
     assert first.values.shape == (3, 20)
     assert first.output_space == "probability" and first.output_label == "probability of good"
     assert isinstance(first.data[0, 0], str) and pd.isna(first.data[0, 4])
+
+
+def test_a_rows_lime_does_not_depend_on_the_rows_before_it(loan_frame) -> None:
+    import joblib
+
+    from tests.conftest import SAMPLES
+
+    model = joblib.load(SAMPLES / "loan_model.joblib")  # our own bundled file
+    bundle, X = align_data(build_bundle(model), loan_frame, target="creditability")
+    together = explain_lime(bundle, X.iloc[:3], X_reference=X, num_samples=300)
+    alone = explain_lime(bundle, X.iloc[[2]], X_reference=X, num_samples=300)
+    np.testing.assert_array_equal(together.values[2], alone.values[0])

@@ -21,7 +21,6 @@ from explainers.parallel import (
     CANCELLED_HINT,
     ExplainPool,
     ExplanationCancelled,
-    explain_lime_rows,
     split_rows,
 )
 from explainers.shap_attributions import explain_planned, explain_shap, plan_shap
@@ -94,7 +93,7 @@ def test_permutation_rows_do_not_depend_on_chunking(clf_data) -> None:
 
 def test_pooled_lime_equals_each_row_alone(pool, loan) -> None:
     X = loan.X.iloc[:12]
-    serial = explain_lime_rows(loan.bundle, X, X_reference=loan.X)
+    serial = explain_lime(loan.bundle, X, X_reference=loan.X)
     _assert_same(pool.submit_lime(loan.bundle, X, X_reference=loan.X).result(), serial)
     np.testing.assert_array_equal(serial.surrogate_score[5:6], explain_lime(
         loan.bundle, X.iloc[[5]], X_reference=loan.X).surrogate_score)  # fmt: skip
