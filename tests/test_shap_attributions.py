@@ -176,10 +176,14 @@ def test_catboost_adds_up_to_its_raw_formula_value(multiclass_data, task) -> Non
     catboost = pytest.importorskip("catboost")
     X, y = multiclass_data
     if task == "regression":
-        model = catboost.CatBoostRegressor(iterations=20, depth=3, verbose=0).fit(X, y * 1.5)
+        model = catboost.CatBoostRegressor(
+            iterations=20, depth=3, verbose=0, allow_writing_files=False
+        ).fit(X, y * 1.5)
     else:
         target = (y > 0).astype(int) if task == "binary" else y
-        model = catboost.CatBoostClassifier(iterations=20, depth=3, verbose=0).fit(X, target)
+        model = catboost.CatBoostClassifier(
+            iterations=20, depth=3, verbose=0, allow_writing_files=False
+        ).fit(X, target)
     bundle, X = align_data(build_bundle(model), X)
     raw = np.asarray(model.predict(X, prediction_type="RawFormulaVal"), dtype=float)
     raw = raw.reshape(len(X), -1)
