@@ -12,7 +12,7 @@ from explainers.errors import ModelLoadError
 from explainers.loading import MAX_UPLOAD_BYTES, digest
 from sample_models import DEMOS
 
-TOO_LARGE = "The file {name} is {size:,.0f} MB; the limit is {limit:,.0f} MB."
+TOO_LARGE = "The file {name} is {size:,.1f} MB; whybox accepts uploads up to {limit:,.0f} MB."
 TOO_LARGE_HINT = "Upload a smaller file, or explain it in batch with `whybox explain`."
 
 
@@ -20,7 +20,7 @@ def uploaded(name: str, raw: bytes) -> UploadedFile:
     """Wrap uploaded bytes with their SHA-256, refusing files over the limit."""
     if len(raw) > MAX_UPLOAD_BYTES:
         raise ModelLoadError(
-            TOO_LARGE.format(name=name, size=len(raw) / 1e6, limit=MAX_UPLOAD_BYTES / 1e6),
+            TOO_LARGE.format(name=name, size=len(raw) / 2**20, limit=MAX_UPLOAD_BYTES / 2**20),
             TOO_LARGE_HINT,
         )
     return UploadedFile(name=name, digest=digest(raw), raw=raw)

@@ -21,7 +21,7 @@ import streamlit as st
 
 from dashboard.cli import TRUST_ENV
 from dashboard.state import UploadedFile, Workspace
-from explainers.data_loading import load_dataset
+from explainers.data_loading import load_dataset, memory_budget_from_env
 from explainers.lime_attributions import explain_lime
 from explainers.loading import PreparedData, load_model, prepare
 from explainers.model_bundle import ModelBundle
@@ -44,14 +44,19 @@ def trust_unknown_pickles() -> bool:
     return os.environ.get(TRUST_ENV) == "1"
 
 
+def memory_budget() -> int:
+    """Most bytes one uploaded dataset may take (operator setting ``WHYBOX_MEMORY_BUDGET_MB``)."""
+    return memory_budget_from_env(os.environ)
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _bundle(model_digest: str, filename: str, trust: bool, _raw: bytes) -> ModelBundle:
     return load_model(_raw, filename, trust_unknown=trust)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _frame(data_digest: str, filename: str, _raw: bytes) -> pd.DataFrame:
-    return load_dataset(_raw, filename)
+def _frame(data_digest: str, filename: str, budget: int, _raw: bytes) -> pd.DataFrame:
+    return load_dataset(_raw, filename, memory_budget=budget)
 
 
 def bundle(ws: Workspace) -> ModelBundle:
@@ -61,7 +66,7 @@ def bundle(ws: Workspace) -> ModelBundle:
 
 def dataset(upload: UploadedFile) -> pd.DataFrame:
     """An uploaded dataset as read (all columns)."""
-    return _frame(upload.digest, upload.name, upload.raw)
+    return _frame(upload.digest, upload.name, memory_budget(), upload.raw)
 
 
 def model_of(upload: UploadedFile) -> ModelBundle:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import zipfile
+from collections.abc import Mapping
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from explainers.errors import DataValidationError
 
@@ -15,11 +19,17 @@ _DELIMITERS = ",;\t|"
 _PARQUET_MAGIC = b"PAR1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+MEMORY_BUDGET_ENV = "WHYBOX_MEMORY_BUDGET_MB"
+"""Environment variable the server operator sets: the most memory one dataset may take."""
+DEFAULT_MEMORY_BUDGET_MB = 2_048
 
 EMPTY_FILE = "The dataset file is empty."
 EMPTY_FILE_HINT = "Upload a CSV or Parquet file with a header row and at least one data row."
 SPREADSHEET = "This file is an Excel spreadsheet, not a CSV or Parquet file."
 SPREADSHEET_HINT = "In Excel use File > Save As > CSV, then upload the CSV."
+ARCHIVE = "This file is a ZIP archive, not a CSV or Parquet file."
+ARCHIVE_HINT = "Unzip it and upload the CSV or Parquet file inside."
 BINARY = "This file is not a CSV or Parquet dataset (it holds binary data)."
 UNREADABLE = "The dataset could not be read as a table: {reason}."
 NO_ROWS = "The dataset has a header but no rows."
@@ -28,17 +38,31 @@ DUPLICATE_COLUMNS = "The dataset has duplicate column names: {names}."
 DUPLICATE_COLUMNS_HINT = "Give every column a unique name in the header row."
 TOO_MANY_COLUMNS = "The dataset has {n:,} columns; whybox explains at most {limit:,}."
 TOO_MANY_COLUMNS_HINT = "Keep only the columns the model uses."
+OVER_MEMORY_BUDGET = (
+    "This dataset needs about {need_mb} MB of memory once loaded; this server allows "
+    "{budget_mb} MB per dataset."
+)
+OVER_MEMORY_BUDGET_HINT = (
+    "Upload a random sample of the rows (for example df.sample(100_000)), or explain the whole "
+    "file in batch with `whybox explain MODEL DATA --out FILE`."
+)
 
 
-def load_dataset(raw: bytes, filename: str = "data.csv") -> pd.DataFrame:
+def load_dataset(
+    raw: bytes, filename: str = "data.csv", *, memory_budget: int | None = None
+) -> pd.DataFrame:
     """Read CSV or Parquet bytes, sniffing delimiter and text encoding.
 
     Parameters
     ----------
     raw : bytes
-        File contents.
+        File contents. The format is detected from them, not from the name.
     filename : str
-        Original name; only used to prefer Parquet when it ends in ``.parquet``.
+        Original name; the format is detected from the content, not the name.
+    memory_budget : int or None, default=None
+        Most bytes the loaded table may take in memory (see
+        :func:`estimate_memory_bytes`); None for no limit. A file that plainly
+        needs more is refused before it is parsed.
 
     Returns
     -------
@@ -48,29 +72,118 @@ def load_dataset(raw: bytes, filename: str = "data.csv") -> pd.DataFrame:
     Raises
     ------
     DataValidationError
-        If the file is empty, binary, a spreadsheet, or has no rows.
+        If the file is empty, binary, a spreadsheet or other archive, has
+        duplicate column names, too many columns, no rows, or would not fit
+        ``memory_budget``.
+
+    Examples
+    --------
+    >>> load_dataset(b"a;b\\n1;2\\n").columns.tolist()
+    ['a', 'b']
     """
     if not raw or not raw.strip():
         raise DataValidationError(EMPTY_FILE, EMPTY_FILE_HINT)
     if raw.startswith(_PARQUET_MAGIC):
+        _check_budget(_parquet_size(raw), memory_budget)
         frame = _read_parquet(raw)
     elif raw.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
+        if raw.startswith(_ZIP_MAGIC) and not _is_workbook(raw):
+            raise DataValidationError(ARCHIVE, ARCHIVE_HINT)
         raise DataValidationError(SPREADSHEET, SPREADSHEET_HINT)
+    elif raw.startswith(_UTF16_BOMS):
+        _check_budget(len(raw) // 2, memory_budget)  # two bytes a character
+        frame = _read_csv(raw, encodings=("utf-16",))
     elif b"\x00" in raw[:4096]:
         raise DataValidationError(BINARY)
     else:
+        _check_budget(len(raw), memory_budget)  # the decoded text alone takes this much
         frame = _read_csv(raw)
-    return validate_frame(frame)
+    frame = validate_frame(frame)
+    _check_budget(estimate_memory_bytes(frame), memory_budget)
+    return frame
+
+
+def estimate_memory_bytes(frame: pd.DataFrame) -> int:
+    """Bytes a table takes in memory, text cells included (pandas' deep memory usage).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> estimate_memory_bytes(pd.DataFrame({"x": [1.0, 2.0]})) >= 16
+    True
+    """
+    return int(frame.memory_usage(index=True, deep=True).sum())
+
+
+def memory_budget_from_env(environ: Mapping[str, str]) -> int:
+    """The per-dataset memory budget in bytes, from ``WHYBOX_MEMORY_BUDGET_MB``.
+
+    Parameters
+    ----------
+    environ : mapping of str to str
+        Usually ``os.environ``. A missing, non-numeric or non-positive value
+        means the default, :data:`DEFAULT_MEMORY_BUDGET_MB`.
+
+    Returns
+    -------
+    int
+        Bytes.
+
+    Examples
+    --------
+    >>> memory_budget_from_env({"WHYBOX_MEMORY_BUDGET_MB": "512"})
+    536870912
+    """
+    try:
+        megabytes = float(environ.get(MEMORY_BUDGET_ENV, ""))
+    except ValueError:
+        megabytes = DEFAULT_MEMORY_BUDGET_MB
+    if not (math.isfinite(megabytes) and megabytes > 0):
+        megabytes = DEFAULT_MEMORY_BUDGET_MB
+    return int(megabytes * 2**20)
+
+
+def _check_budget(need: int, budget: int | None) -> None:
+    if budget is not None and need > budget:
+        raise DataValidationError(
+            OVER_MEMORY_BUDGET.format(need_mb=_megabytes(need), budget_mb=_megabytes(budget)),
+            OVER_MEMORY_BUDGET_HINT,
+        )
+
+
+def _megabytes(n_bytes: int) -> str:
+    megabytes = n_bytes / 2**20
+    return f"{megabytes:,.0f}" if megabytes >= 10 else f"{megabytes:.1f}"
+
+
+def _parquet_size(raw: bytes) -> int:
+    """Uncompressed size from the Parquet footer; 0 when the footer is unreadable."""
+    try:
+        metadata = pq.ParquetFile(io.BytesIO(raw)).metadata
+    except Exception:  # a damaged file is reported by _read_parquet
+        return 0
+    return sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+
+
+def _is_workbook(raw: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            return any(name.startswith("xl/") for name in archive.namelist())
+    except zipfile.BadZipFile:
+        return True  # a damaged .xlsx is still most likely a spreadsheet
 
 
 def validate_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Check shape and column names of a loaded table."""
     names = [str(c) for c in frame.columns]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise DataValidationError(
-            DUPLICATE_COLUMNS.format(names=", ".join(duplicates)), DUPLICATE_COLUMNS_HINT
-        )
+    _check_unique(names)
     if frame.shape[1] > MAX_COLUMNS:
         raise DataValidationError(
             TOO_MANY_COLUMNS.format(n=frame.shape[1], limit=MAX_COLUMNS), TOO_MANY_COLUMNS_HINT
@@ -82,6 +195,14 @@ def validate_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _check_unique(names: list[str]) -> None:
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise DataValidationError(
+            DUPLICATE_COLUMNS.format(names=", ".join(duplicates)), DUPLICATE_COLUMNS_HINT
+        )
+
+
 def _read_parquet(raw: bytes) -> pd.DataFrame:
     try:
         return pd.read_parquet(io.BytesIO(raw))
@@ -89,13 +210,13 @@ def _read_parquet(raw: bytes) -> pd.DataFrame:
         raise DataValidationError(UNREADABLE.format(reason="the Parquet file is damaged")) from exc
 
 
-def _decode(raw: bytes) -> str:
-    for encoding in _ENCODINGS:
+def _decode(raw: bytes, encodings: tuple[str, ...] = _ENCODINGS) -> str:
+    for encoding in encodings:
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DataValidationError(UNREADABLE.format(reason="unknown text encoding"))  # pragma: no cover
+    raise DataValidationError(UNREADABLE.format(reason="unknown text encoding"))
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -109,9 +230,12 @@ def _sniff_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
-def _read_csv(raw: bytes) -> pd.DataFrame:
-    text = _decode(raw)
+def _read_csv(raw: bytes, encodings: tuple[str, ...] = _ENCODINGS) -> pd.DataFrame:
+    text = _decode(raw, encodings)
     delimiter = _sniff_delimiter(text)
+    # pandas renames repeated headers ("age", "age.1"); catch them in the header itself.
+    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    _check_unique([name.strip() for name in header if name.strip()])
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=False)
     except pd.errors.EmptyDataError as exc:

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from explainers.data_loading import load_dataset
-from explainers.errors import DataValidationError
+from explainers.errors import DataValidationError, ModelLoadError
 from explainers.model_bundle import ModelBundle, align_data, build_bundle
-from explainers.safe_loading import load_model_bytes
+from explainers.safe_loading import TOO_LARGE, TOO_LARGE_HINT, load_model_bytes
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 UNKNOWN_TARGET = "The target column {name!r} is not in the dataset."
 UNKNOWN_TARGET_HINT = "Pick one of the dataset's columns, or no target."
+UNSEEN_LABELS = (
+    "The target column {name!r} holds labels the model never saw: {unseen}. "
+    "The model's classes are: {known}."
+)
+UNSEEN_LABELS_HINT = (
+    "Pick the column that holds the true outcome, or recode it to the model's class labels."
+)
 
 
 def digest(raw: bytes) -> str:
@@ -54,11 +63,54 @@ class PreparedData:
 
 
 def prepare(bundle: ModelBundle, frame: pd.DataFrame, *, target: str | None = None) -> PreparedData:
-    """Align a dataset to a model (checking that it predicts)."""
+    """Align a dataset to a model, checking that it predicts and that the target fits.
+
+    Parameters
+    ----------
+    bundle : ModelBundle
+    frame : pandas.DataFrame
+        The dataset as uploaded (all columns).
+    target : str or None, default=None
+        The column holding the true outcome; left out of the model input.
+
+    Returns
+    -------
+    PreparedData
+
+    Raises
+    ------
+    DataValidationError
+        The target is not a column, or (for a classifier) holds labels that
+        are not among the model's classes; and everything
+        :func:`explainers.model_bundle.align_data` raises.
+    """
     if target is not None and target not in frame.columns:
         raise DataValidationError(UNKNOWN_TARGET.format(name=target), UNKNOWN_TARGET_HINT)
     bundle, X = align_data(bundle, frame, target=target)
+    if target is not None and bundle.task != "regression":
+        _check_target_labels(bundle, frame[target], target)
     return PreparedData(bundle=bundle, frame=frame, X=X, target=target)
+
+
+def _label_text(value: object) -> str:
+    """A class label as text, so that 1, 1.0, "1" and numpy's 1 compare equal."""
+    text = str(value.item() if isinstance(value, np.generic) else value)
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if math.isfinite(number) and number.is_integer() else text
+
+
+def _check_target_labels(bundle: ModelBundle, y_true: pd.Series, name: str) -> None:
+    known = {_label_text(label) for label in bundle.class_labels}
+    unseen = sorted({_label_text(v) for v in y_true.dropna()} - known)
+    if unseen:
+        shown = ", ".join(repr(label) for label in unseen[:5]) + (" …" if len(unseen) > 5 else "")
+        raise DataValidationError(
+            UNSEEN_LABELS.format(name=name, unseen=shown, known=", ".join(bundle.class_labels)),
+            UNSEEN_LABELS_HINT,
+        )
 
 
 def load_files(
@@ -68,11 +120,26 @@ def load_files(
     target: str | None = None,
     trust_unknown: bool = False,
 ) -> PreparedData:
-    """Load a model file and a dataset file from disk (the CLI's entry point)."""
+    """Load a model file and a dataset file from disk (the CLI's entry point).
+
+    The dataset has no memory budget here: batch runs on the user's own machine.
+
+    Raises
+    ------
+    ExplainerError
+        A path is not a file, the model file is over ``MAX_UPLOAD_BYTES``, or
+        anything :func:`load_model`, :func:`load_dataset` or :func:`prepare` raises.
+    """
     model_path, data_path = Path(model_path), Path(data_path)
     for path in (model_path, data_path):
         if not path.is_file():
             raise DataValidationError(f"No file at {path}.", "Check the path and try again.")
+    size = model_path.stat().st_size
+    if size > MAX_UPLOAD_BYTES:  # refuse before reading it into memory
+        raise ModelLoadError(
+            TOO_LARGE.format(size_mb=size / 2**20, limit_mb=MAX_UPLOAD_BYTES / 2**20),
+            TOO_LARGE_HINT,
+        )
     bundle = load_model(model_path.read_bytes(), model_path.name, trust_unknown=trust_unknown)
     frame = load_dataset(data_path.read_bytes(), data_path.name)
     return prepare(bundle, frame, target=target)

@@ -22,7 +22,11 @@ from explainers.errors import DataValidationError, UnsupportedModelError
 
 Task = Literal["binary", "multiclass", "regression"]
 
-NOT_A_MODEL = "The file holds a {kind}, not a trained model."
+NOT_A_MODEL = "The file holds {kind}, not a trained model."
+NO_PREDICT = "The file holds a {kind}, which has no predict method, so it cannot be explained."
+NO_PREDICT_HINT = (
+    "If it is one step of a Pipeline, save the whole fitted Pipeline (or the final estimator)."
+)
 NOT_A_MODEL_HINT = (
     "Save the fitted estimator itself (for example joblib.dump(model, 'model.joblib'))."
 )
@@ -35,12 +39,33 @@ MISSING_COLUMNS_HINT = "Upload the data the model was trained on, with the same 
 WRONG_WIDTH = "The model expects {expected} input columns, but the dataset has {got}."
 WRONG_WIDTH_HINT = "Remove extra columns (or pick the target column) so the counts match."
 PREDICT_FAILED = "The model could not make predictions on this dataset: {reason}."
-PREDICT_FAILED_HINT = "Check that the columns hold the kind of values the model was trained on."
+PREDICT_FAILED_HINT = (
+    "Check that the columns hold the kind of values the model was trained on; if they do, "
+    "the model file may be damaged: save the fitted model again and upload the new file."
+)
 NAN_INPUT = "The dataset has missing values in {names}, and this model cannot handle them."
 NAN_INPUT_HINT = "Fill the missing values, or use a model that includes an imputer."
+ALL_EMPTY = "Every cell of column(s) {names} is empty, so the model has nothing to go on."
+ALL_EMPTY_HINT = "Check that the file was exported completely, then upload it again."
 TEXT_IN_NUMBERS = "Column(s) {names} should hold numbers but contain text such as {example!r}."
 TEXT_IN_NUMBERS_HINT = "Fix those cells, or upload the dataset the model was trained on."
 BAD_OUTPUT = "The model returned {got} predictions for {n} rows."
+# How a pickled plain value is described ("The file holds a dictionary, ...").
+_VALUE_KINDS = {
+    dict: "a dictionary",
+    list: "a list",
+    tuple: "a tuple",
+    set: "a set",
+    frozenset: "a set",
+    str: "a piece of text",
+    bytes: "raw bytes",
+    bytearray: "raw bytes",
+    int: "a number",
+    float: "a number",
+    complex: "a number",
+    bool: "a true/false value",
+    type(None): "nothing (None)",
+}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -146,9 +171,13 @@ def build_bundle(model: Any, *, warnings_: tuple[str, ...] = ()) -> ModelBundle:
     UnsupportedModelError
         If the object is not a fitted, single-output model with predict.
     """
-    if not hasattr(model, "predict") or isinstance(model, type):
-        kind = "class" if isinstance(model, type) else type(model).__name__
+    if isinstance(model, type):
+        raise UnsupportedModelError(NOT_A_MODEL.format(kind="a class"), NOT_A_MODEL_HINT)
+    if type(model) in _VALUE_KINDS:
+        kind = _VALUE_KINDS[type(model)]
         raise UnsupportedModelError(NOT_A_MODEL.format(kind=kind), NOT_A_MODEL_HINT)
+    if not hasattr(model, "predict"):
+        raise UnsupportedModelError(NO_PREDICT.format(kind=type(model).__name__), NO_PREDICT_HINT)
     _check_fitted(model)
     task, labels = _detect_task(model)
     names = getattr(model, "feature_names_in_", None)
@@ -255,6 +284,9 @@ def _tag(check: Any, model: Any) -> bool:
 def _explain_predict_failure(exc: Exception, X: pd.DataFrame) -> DataValidationError:
     text = str(exc)
     lowered = text.lower()
+    empty = [str(c) for c in X.columns[X.isna().all()]]
+    if empty and len(X) > 1:
+        return DataValidationError(ALL_EMPTY.format(names=", ".join(empty[:6])), ALL_EMPTY_HINT)
     if "nan" in lowered and X.isna().to_numpy().any():
         names = [str(c) for c in X.columns[X.isna().any()]][:6]
         return DataValidationError(NAN_INPUT.format(names=", ".join(names)), NAN_INPUT_HINT)

@@ -9,6 +9,17 @@ from sample_models import DEMOS
 
 NONE = "(none)"
 
+
+def show_loaded() -> None:
+    """What this session has loaded: a failed upload leaves it in place."""
+    loaded = state.workspace()
+    if loaded is not None:
+        st.success(
+            f"Loaded: **{loaded.title}** ({loaded.model.name}, {loaded.data.name})",
+            icon=":material/check_circle:",
+        )
+
+
 st.title("Load a model")
 st.write("Start with a bundled demo, or upload your own trained model and a dataset.")
 
@@ -43,6 +54,7 @@ if model_file is not None and data_file is not None:
         columns = list(cache.dataset(data_upload).columns)
     except ExplainerError as error:
         show_error(error)
+        show_loaded()
         st.stop()
     guess = actions.guess_target(columns, bundle.feature_names)
     options = [NONE, *columns]
@@ -70,9 +82,4 @@ if model_file is not None and data_file is not None:
         except ExplainerError as error:
             show_error(error)
 
-loaded = state.workspace()
-if loaded is not None:
-    st.success(
-        f"Loaded: **{loaded.title}** ({loaded.model.name}, {loaded.data.name})",
-        icon=":material/check_circle:",
-    )
+show_loaded()
