@@ -17,7 +17,9 @@ from dashboard.cli import DEMO_ENV  # noqa: E402
 from dashboard.views import show_error, sidebar_summary  # noqa: E402
 from explainers.errors import ExplainerError  # noqa: E402
 
-PAGES = Path(__file__).resolve().parent / "pages"
+# Not "pages/": Streamlit treats a pages/ folder beside the entry point as its old
+# multipage layout, and a deep link (or a refresh) would run a page without this file.
+SCREENS = Path(__file__).resolve().parent / "screens"
 
 st.set_page_config(page_title="whybox", page_icon=":material/search_insights:", layout="wide")
 
@@ -30,7 +32,7 @@ if os.environ.get(DEMO_ENV) == "1" and "whybox.demo_started" not in st.session_s
 
 
 def page(file: str, title: str, icon: str, *, default: bool = False) -> st.Page:
-    return st.Page(str(PAGES / file), title=title, icon=icon, default=default)
+    return st.Page(str(SCREENS / file), title=title, icon=icon, default=default)
 
 
 has_model = state.workspace() is not None

@@ -25,7 +25,7 @@ def require_workspace() -> tuple[state.Workspace, PreparedData]:
             f"{NO_MODEL} Load the bundled demo or upload your own model first.",
             icon=":material/upload_file:",
         )
-        st.page_link("pages/upload.py", label="Load a model", icon=":material/upload_file:")
+        st.page_link("screens/upload.py", label="Load a model", icon=":material/upload_file:")
         st.stop()
     try:
         return ws, cache.prepared(ws)

@@ -14,10 +14,10 @@ from tests.conftest import ROOT, SAMPLES
 
 APP = str(ROOT / "dashboard" / "app.py")
 HEALTH_PAGES = [
-    "pages/performance.py",
-    "pages/fairness.py",
-    "pages/data_quality.py",
-    "pages/drift.py",
+    "screens/performance.py",
+    "screens/fairness.py",
+    "screens/data_quality.py",
+    "screens/drift.py",
 ]
 
 
@@ -55,7 +55,7 @@ def test_every_health_page_runs_on_the_loan_demo_without_errors(page: str) -> No
 
 
 def test_performance_on_the_loan_demo_flags_overfitting_and_has_the_threshold() -> None:
-    at = _run(demo_workspace("loan"), "pages/performance.py")
+    at = _run(demo_workspace("loan"), "screens/performance.py")
     assert len(at.get("plotly_chart")) == 5  # comparison, sweep, ROC, calibration, confusion
     assert [m.label for m in at.metric] == [
         "ROC AUC", "Accuracy", "Precision", "Recall", "F1", "Brier score",
@@ -68,7 +68,7 @@ def test_performance_on_the_loan_demo_flags_overfitting_and_has_the_threshold() 
 
 
 def test_the_threshold_slider_changes_the_approval_rate() -> None:
-    at = _run(demo_workspace("loan"), "pages/performance.py")
+    at = _run(demo_workspace("loan"), "screens/performance.py")
     before = [m.value for m in at.markdown if "At threshold" in m.value][0]
     at.slider[0].set_value(0.8).run()
     assert not at.exception
@@ -78,16 +78,16 @@ def test_the_threshold_slider_changes_the_approval_rate() -> None:
 
 
 def test_the_threshold_carries_over_to_the_fairness_page() -> None:
-    at = _run(demo_workspace("loan"), "pages/performance.py")
+    at = _run(demo_workspace("loan"), "screens/performance.py")
     at.slider(key="performance_threshold").set_value(0.7).run()
-    at.switch_page("pages/fairness.py").run()
+    at.switch_page("screens/fairness.py").run()
     assert not at.exception
     assert at.slider(key="fairness_threshold").value == pytest.approx(0.7)
     assert "at threshold 0.70" in _texts(at)
 
 
 def test_performance_on_the_regression_demo_shows_residuals() -> None:
-    at = _run(demo_workspace("diabetes"), "pages/performance.py")
+    at = _run(demo_workspace("diabetes"), "screens/performance.py")
     assert not at.error
     assert [m.label for m in at.metric] == ["R²", "RMSE", "MAE"]
     assert len(at.get("plotly_chart")) == 1
@@ -99,7 +99,7 @@ def test_uploaded_training_data_is_compared_with_the_test_data() -> None:
     ws = demo_workspace("diabetes")
     frame = pd.read_csv(SAMPLES / "diabetes.csv")
     training = uploaded("diabetes_train.csv", _csv(frame.iloc[:300]))
-    at = _run(ws, "pages/performance.py", **{health_cache.TRAINING_DATA: _stored_for(ws, training)})
+    at = _run(ws, "screens/performance.py", **{health_cache.TRAINING_DATA: _stored_for(ws, training)})
     assert not at.error
     assert len(at.get("plotly_chart")) == 2
     assert "diabetes_train.csv" in _texts(at)
@@ -110,7 +110,7 @@ def test_a_column_marking_the_split_gives_training_against_test() -> None:
     frame = pd.read_csv(SAMPLES / "diabetes.csv")
     frame["split"] = ["train" if i % 3 else "test" for i in range(len(frame))]
     ws = demo_workspace("diabetes").with_options(data=uploaded("marked.csv", _csv(frame)))
-    at = _run(ws, "pages/performance.py")
+    at = _run(ws, "screens/performance.py")
     at.selectbox(key="health_split_column").set_value("split").run()
     assert not at.exception
     at.selectbox(key="health_split_test").set_value("test").run()
@@ -122,7 +122,7 @@ def test_a_column_marking_the_split_gives_training_against_test() -> None:
     assert len(at.get("plotly_chart")) == 2
 
 
-@pytest.mark.parametrize("page", ["pages/performance.py", "pages/fairness.py"])
+@pytest.mark.parametrize("page", ["screens/performance.py", "screens/fairness.py"])
 def test_without_a_target_the_pages_say_what_to_pick(page: str) -> None:
     at = _run(demo_workspace("loan").with_options(target=None), page)
     assert not at.error
@@ -130,7 +130,7 @@ def test_without_a_target_the_pages_say_what_to_pick(page: str) -> None:
 
 
 def test_fairness_on_the_loan_demo_compares_sex_and_age_bands() -> None:
-    at = _run(demo_workspace("loan"), "pages/fairness.py")
+    at = _run(demo_workspace("loan"), "screens/fairness.py")
     picker = at.multiselect(key="fairness_features")
     assert picker.value == ["sex", "age band"]
     assert "personal_status_and_sex" in picker.options
@@ -147,7 +147,7 @@ def test_fairness_on_the_loan_demo_compares_sex_and_age_bands() -> None:
 
 
 def test_fairness_without_a_feature_asks_for_one() -> None:
-    at = _run(demo_workspace("loan"), "pages/fairness.py")
+    at = _run(demo_workspace("loan"), "screens/fairness.py")
     at.multiselect(key="fairness_features").set_value([]).run()
     assert not at.exception
     assert not at.get("plotly_chart")
@@ -155,14 +155,14 @@ def test_fairness_without_a_feature_asks_for_one() -> None:
 
 
 def test_fairness_on_a_regression_model_explains_why_not() -> None:
-    at = _run(demo_workspace("diabetes"), "pages/fairness.py")
+    at = _run(demo_workspace("diabetes"), "screens/fairness.py")
     assert health_cache.NOT_CLASSIFIER in _texts(at)
     assert not at.get("plotly_chart")
 
 
 @pytest.mark.parametrize("demo", ["loan", "diabetes"])
 def test_data_quality_shows_findings_with_severity(demo: str) -> None:
-    at = _run(demo_workspace(demo), "pages/data_quality.py")
+    at = _run(demo_workspace(demo), "screens/data_quality.py")
     assert not at.error
     assert len(at.get("plotly_chart")) == 2
     assert [m.label for m in at.metric] == [
@@ -181,14 +181,14 @@ def test_data_quality_shows_findings_with_severity(demo: str) -> None:
 
 
 def test_data_quality_can_check_the_current_data() -> None:
-    at = _run(demo_workspace("loan"), "pages/data_quality.py")
+    at = _run(demo_workspace("loan"), "screens/data_quality.py")
     at.radio(key="quality_source").set_value("Current data").run()
     assert not at.exception and not at.error
     assert "Checked loan_current.csv (demo): 400 rows" in _texts(at)
 
 
 def test_drift_on_the_loan_demo_finds_the_shift() -> None:
-    at = _run(demo_workspace("loan"), "pages/drift.py")
+    at = _run(demo_workspace("loan"), "screens/drift.py")
     assert len(at.get("plotly_chart")) == 4  # PSI, one feature, predictions, attribution ranks
     text = _texts(at)
     assert "Major shift in duration_in_month" in text
@@ -198,7 +198,7 @@ def test_drift_on_the_loan_demo_finds_the_shift() -> None:
 
 
 def test_drift_without_current_data_says_what_to_upload() -> None:
-    at = _run(demo_workspace("diabetes"), "pages/drift.py")
+    at = _run(demo_workspace("diabetes"), "screens/drift.py")
     assert not at.error
     assert health_cache.NO_CURRENT in _texts(at)
     assert not at.get("plotly_chart")
@@ -209,7 +209,7 @@ def test_drift_on_uploaded_current_data() -> None:
     frame = pd.read_csv(SAMPLES / "diabetes.csv")
     shifted = frame.assign(bmi=frame["bmi"] + frame["bmi"].std())
     current = uploaded("diabetes_now.csv", _csv(shifted))
-    at = _run(ws, "pages/drift.py", **{health_cache.CURRENT_DATA: _stored_for(ws, current)})
+    at = _run(ws, "screens/drift.py", **{health_cache.CURRENT_DATA: _stored_for(ws, current)})
     assert not at.error
     assert len(at.get("plotly_chart")) == 4
     assert "Major shift in bmi" in _texts(at)
@@ -219,12 +219,12 @@ def test_current_data_missing_model_columns_gives_a_plain_error() -> None:
     ws = demo_workspace("diabetes")
     frame = pd.read_csv(SAMPLES / "diabetes.csv").drop(columns=["bmi"])
     current = uploaded("broken.csv", _csv(frame))
-    at = _run(ws, "pages/drift.py", **{health_cache.CURRENT_DATA: _stored_for(ws, current)})
+    at = _run(ws, "screens/drift.py", **{health_cache.CURRENT_DATA: _stored_for(ws, current)})
     assert [e.value for e in at.error] and "bmi" in at.error[0].value
 
 
 def test_uploads_for_another_workspace_are_ignored() -> None:
     ws = demo_workspace("diabetes")
     other = uploaded("other.csv", _csv(pd.read_csv(SAMPLES / "diabetes.csv")))
-    at = _run(ws, "pages/drift.py", **{health_cache.CURRENT_DATA: (("x", "y"), other)})
+    at = _run(ws, "screens/drift.py", **{health_cache.CURRENT_DATA: (("x", "y"), other)})
     assert health_cache.NO_CURRENT in _texts(at)

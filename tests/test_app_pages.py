@@ -11,10 +11,10 @@ from tests.conftest import ROOT
 
 APP = str(ROOT / "dashboard" / "app.py")
 EXPLAIN_PAGES = [
-    "pages/overview.py",
-    "pages/global_importance.py",
-    "pages/breakdown.py",
-    "pages/what_if.py",
+    "screens/overview.py",
+    "screens/global_importance.py",
+    "screens/breakdown.py",
+    "screens/what_if.py",
 ]
 
 
@@ -57,7 +57,7 @@ def test_every_explain_page_runs_on_the_demos(demo: str, page: str) -> None:
 
 def test_breakdown_of_a_refused_applicant_gives_reasons_and_recourse() -> None:
     at = _app(demo_workspace("loan"))
-    at.switch_page("pages/breakdown.py").run()
+    at.switch_page("screens/breakdown.py").run()
     text = " ".join(m.value for m in at.markdown)
     assert "lowered the approval score" in text
     assert "What would change the decision?" in text
@@ -66,7 +66,7 @@ def test_breakdown_of_a_refused_applicant_gives_reasons_and_recourse() -> None:
 
 def test_what_if_edit_changes_the_prediction() -> None:
     at = _app(demo_workspace("loan"))
-    at.switch_page("pages/what_if.py").run()
+    at.switch_page("screens/what_if.py").run()
     before = at.metric[0].value
     checking = next(s for s in at.selectbox if s.label == "Checking account")
     options = [o for o in checking.options if o != checking.value]

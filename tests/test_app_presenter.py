@@ -20,7 +20,7 @@ def _breakdown(demo: str, *, presenter: bool) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state[state.WORKSPACE] = demo_workspace(demo)
     at.session_state[state.PRESENTER] = presenter
-    at.switch_page("pages/breakdown.py").run()
+    at.switch_page("screens/breakdown.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -79,7 +79,7 @@ def test_upload(
     files = case.build(tmp_path)
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state[state.WORKSPACE] = loan
-    at.switch_page("pages/upload.py").run()
+    at.switch_page("screens/upload.py").run()
     at = _submit(_upload(at, files), case)
 
     assert not at.exception, [e.value for e in at.exception]
@@ -94,7 +94,7 @@ def test_upload(
         assert [s.value for s in at.success] == [
             f"Loaded: **{loan.title}** ({loan.model.name}, {loan.data.name})"
         ]
-        at.switch_page("pages/overview.py").run()
+        at.switch_page("screens/overview.py").run()
         assert not at.exception and not at.error
         assert at.title[0].value == "Overview"
         assert at.get("plotly_chart")

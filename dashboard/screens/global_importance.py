@@ -98,4 +98,4 @@ for selection in (event, dependence_event):
     if points and "customdata" in points[0]:
         row_id = points[0]["customdata"]
         state.select_row(prepared.X.index[prepared.X.index.astype(str) == str(row_id)][0])
-        st.switch_page("pages/breakdown.py")
+        st.switch_page("screens/breakdown.py")

@@ -12,7 +12,7 @@ ws, prepared = require_workspace()
 st.title("Performance")
 if ws.target is None:
     st.info(hc.NO_TARGET, icon=":material/target:")
-    st.page_link("pages/upload.py", label="Load a model", icon=":material/upload_file:")
+    st.page_link("screens/upload.py", label="Load a model", icon=":material/upload_file:")
     st.stop()
 with st.expander("Training data, to check for overfitting"):
     hv.dataset_uploader(

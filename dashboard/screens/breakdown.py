@@ -66,5 +66,5 @@ decision_views.show_trust(
 )
 if recourse is not None:
     decision_views.show_recourse(recourse)
-st.page_link("pages/what_if.py", label="Try changing this row's values", icon=":material/tune:")
+st.page_link("screens/what_if.py", label="Try changing this row's values", icon=":material/tune:")
 decision_views.report_downloads(ws, row_id)

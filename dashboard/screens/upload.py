@@ -30,7 +30,7 @@ for column, demo in zip(demo_columns, DEMOS.values(), strict=True):
         if st.button("Open this demo", key=f"demo_{demo.key}", type="primary"):
             try:
                 actions.activate(actions.demo_workspace(demo.key))
-                st.switch_page("pages/overview.py")
+                st.switch_page("screens/overview.py")
             except ExplainerError as error:
                 show_error(error)
 
@@ -78,7 +78,7 @@ if model_file is not None and data_file is not None:
         )  # fmt: skip
         try:
             actions.activate(ws)
-            st.switch_page("pages/overview.py")
+            st.switch_page("screens/overview.py")
         except ExplainerError as error:
             show_error(error)
 
