@@ -4,10 +4,12 @@ Models are cached as resources (shared, never mutated); attributions as data
 (pickled copies). Raw bytes are passed as ``_``-prefixed arguments so they
 stay out of the cache key: the SHA-256 digests taken at upload stand for them.
 
-Global SHAP never runs in the server thread: it runs in a persistent pool of
-worker processes (``worker_pool``, one per server) as an ``ExplainJob`` that
+Heavy global SHAP never runs in the server thread: it runs in a persistent pool
+of worker processes (``worker_pool``, one per server) as an ``ExplainJob`` that
 every session and page shares (``global_shap_job``); the server thread only
 waits, so other sessions stay responsive while TreeSHAP holds a worker's GIL.
+A job a timed probe projects under half a second (the loan demo: ~0.1 s) is
+done in place instead, because starting the workers would take longer.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from explainers.data_loading import load_dataset, memory_budget_from_env
 from explainers.lime_attributions import explain_lime
 from explainers.loading import PreparedData, load_model, prepare
 from explainers.model_bundle import ModelBundle
-from explainers.parallel import ExplainJob, ExplainPool
+from explainers.parallel import ExplainJob, ExplainPool, explain_inline_if_quick, finished_job
 from explainers.reasons import Reasons, explain_in_words, load_display_names
 from explainers.recourse import DEMO_DIRECTIONS, DEMO_FIXED, RecourseResult, find_recourse
 from explainers.results import Attribution
@@ -149,12 +151,17 @@ def global_shap_job(ws: Workspace, *, restart_cancelled: bool = True) -> Explain
         jobs = _jobs()
         job = jobs.get(key)
         if job is None or (job.cancelled and restart_cancelled):
-            job = worker_pool().submit_shap(
-                prepared(ws).bundle,
-                explained_rows(ws),
-                plan=shap_plan(ws),
-                shuffle=True,
-                first_rows=FIRST_SAMPLE_ROWS,
+            quick = explain_inline_if_quick(prepared(ws).bundle, shap_plan(ws), explained_rows(ws))
+            job = (
+                finished_job(quick)
+                if quick is not None
+                else worker_pool().submit_shap(
+                    prepared(ws).bundle,
+                    explained_rows(ws),
+                    plan=shap_plan(ws),
+                    shuffle=True,
+                    first_rows=FIRST_SAMPLE_ROWS,
+                )
             )
             jobs[key] = job
         finished = [k for k, j in jobs.items() if j.done() and k != key]

@@ -26,6 +26,8 @@ reconstructors, or joblib's pre-0.10 ``NDArrayWrapper`` (which reads files).
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from functools import cache
 
 JOBLIB_ARRAY_WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
@@ -322,3 +324,46 @@ def allowed_globals() -> frozenset[str]:
     False
     """
     return sklearn_estimator_globals() | EXTRA_GLOBALS
+
+
+def is_allowed(name: str) -> bool:
+    """Whether a model file may import ``name``: an exact member of :func:`allowed_globals`.
+
+    Decided one name at a time, so loading a model does not first import every
+    scikit-learn module to enumerate its estimators (about 2 s at server start).
+
+    Examples
+    --------
+    >>> is_allowed("sklearn.ensemble._forest.RandomForestClassifier")
+    True
+    >>> is_allowed("posix.system")
+    False
+    """
+    return name in EXTRA_GLOBALS or _is_public_estimator(name)
+
+
+@cache
+def _is_public_estimator(name: str) -> bool:
+    """The test :func:`sklearn.utils.all_estimators` applies, for one exact name."""
+    module_name, _, class_name = name.rpartition(".")
+    if (
+        not module_name.startswith("sklearn.")
+        or class_name.startswith("_")
+        or ".tests" in module_name
+        or class_name == "BaseEstimator"
+    ):
+        return False
+    from sklearn.base import BaseEstimator
+
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return False
+    cls = getattr(module, class_name, None)
+    return (
+        isinstance(cls, type)
+        and issubclass(cls, BaseEstimator)
+        and not inspect.isabstract(cls)
+        and cls.__module__ == module_name
+        and cls.__qualname__ == class_name
+    )

@@ -4,7 +4,8 @@ Loading a pickle runs code: the file names classes and functions and the
 unpickler imports and calls them. whybox therefore never hands an upload to
 plain ``pickle.load`` or ``joblib.load``. It first lists every global the
 file needs, without loading anything, and refuses the file unless each one is
-an exact name of :func:`explainers.pickle_allowlist.allowed_globals`. It then
+an exact name of :func:`explainers.pickle_allowlist.allowed_globals` (checked one name at
+a time by :func:`~explainers.pickle_allowlist.is_allowed`). It then
 loads it with an unpickler that resolves only those names, so a name missed by
 the listing is still refused.
 
@@ -50,13 +51,12 @@ from typing import Any, Literal
 
 import joblib
 import numpy as np
-import skops.io as skops_io
 from joblib.numpy_pickle import NumpyArrayWrapper, NumpyUnpickler
 from joblib.numpy_pickle_utils import Unpickler as PythonUnpickler
 from sklearn.exceptions import InconsistentVersionWarning
 
 from explainers.errors import ModelLoadError
-from explainers.pickle_allowlist import JOBLIB_ARRAY_WRAPPER, allowed_globals
+from explainers.pickle_allowlist import JOBLIB_ARRAY_WRAPPER, is_allowed
 
 FileFormat = Literal["pickle", "joblib", "skops"]
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
@@ -176,8 +176,7 @@ def _qualify(module: str, name: str) -> str:
 
 
 def _untrusted(names: Iterable[str]) -> list[str]:
-    allowed = allowed_globals()
-    return sorted(name for name in set(names) if name not in allowed)
+    return sorted(name for name in set(names) if not is_allowed(name))
 
 
 def _refusal(names: Sequence[str]) -> ModelLoadError:
@@ -199,7 +198,7 @@ def _unreadable(exc: BaseException) -> ModelLoadError:
 def _resolve(module: str, name: str) -> Any:
     """Import an allowlisted global; refuse anything else before importing it."""
     qualified = _qualify(module, name)
-    if qualified not in allowed_globals():
+    if not is_allowed(qualified):
         raise _RefusedGlobal(qualified)
     if qualified == JOBLIB_ARRAY_WRAPPER:
         return _CheckedArrayWrapper
@@ -384,7 +383,7 @@ def _walk_opcodes(data: bytes) -> _Listing:
         truncated = any(sign in str(exc) for sign in _TRUNCATION_SIGNS)
         # Protocol 0 and 1 pickles are mostly printable, so text files parse for a
         # while; count the file as a pickle only if it named something familiar.
-        if not data.startswith(b"\x80") and not (truncated and set(found) & allowed_globals()):
+        if not data.startswith(b"\x80") and not (truncated and any(is_allowed(n) for n in found)):
             error = ModelLoadError(NOT_A_MODEL.format(got=_describe_start(data)))
             return _Listing(found, False, error, not_a_pickle=True)
         error = ModelLoadError(TRUNCATED if truncated else UNREADABLE.format(reason=str(exc)))
@@ -397,6 +396,13 @@ def _list_stream(data: bytes) -> _Listing:
     return _record_joblib(data) if listing.has_joblib_arrays else listing
 
 
+def _skops_io() -> Any:
+    """skops.io, imported on first use (it takes about a second; most uploads are pickles)."""
+    import skops.io
+
+    return skops.io
+
+
 def _skops_names(raw: bytes, max_bytes: int) -> tuple[str, ...]:
     """Every type a skops file names in its schema, plus what skops itself flags."""
     try:
@@ -405,7 +411,7 @@ def _skops_names(raw: bytes, max_bytes: int) -> tuple[str, ...]:
                 limit_mb = max_bytes / 2**20
                 raise ModelLoadError(TOO_LARGE_UNPACKED.format(limit_mb=limit_mb), TOO_LARGE_HINT)
             schema = json.loads(archive.read("schema.json"))
-        flagged = skops_io.get_untrusted_types(data=raw)
+        flagged = _skops_io().get_untrusted_types(data=raw)
     except ModelLoadError:
         raise
     except Exception as exc:  # zipfile, json and skops raise many types
@@ -554,6 +560,7 @@ def _load_capturing_warnings(load: Callable[[], object]) -> tuple[object, tuple[
 
 def _restricted_loader(file_format: FileFormat, data: bytes, listing: _Listing) -> object:
     if file_format == "skops":
+        skops_io = _skops_io()
         trusted = [str(n) for n in skops_io.get_untrusted_types(data=data)]
         return skops_io.loads(data, trusted=trusted)
     if listing.has_joblib_arrays:
@@ -563,6 +570,7 @@ def _restricted_loader(file_format: FileFormat, data: bytes, listing: _Listing) 
 
 def _trusting_loader(file_format: FileFormat, raw: bytes) -> object:
     if file_format == "skops":
+        skops_io = _skops_io()
         return skops_io.loads(raw, trusted=skops_io.get_untrusted_types(data=raw))
     if file_format == "joblib":
         return joblib.load(io.BytesIO(raw))

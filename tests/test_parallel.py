@@ -21,6 +21,8 @@ from explainers.parallel import (
     CANCELLED_HINT,
     ExplainPool,
     ExplanationCancelled,
+    explain_inline_if_quick,
+    finished_job,
     split_rows,
 )
 from explainers.shap_attributions import explain_planned, explain_shap, plan_shap
@@ -143,3 +145,18 @@ def test_cached_global_and_row_shap_equal_serial() -> None:
     _assert_same(cache.global_shap(ws), serial)
     _assert_same(cache.global_shap(ws), serial)  # second call: from the cache
     _assert_same(cache.row_shap(ws, rows.iloc[[7]]), serial.row(7))
+
+
+def test_a_quick_job_runs_inline_and_equals_serial(loan) -> None:
+    plan = plan_shap(loan.bundle, loan.X, output=1)
+    quick = explain_inline_if_quick(loan.bundle, plan, loan.X, budget_s=60.0)
+    assert quick is not None
+    _assert_same(quick, explain_shap(loan.bundle, loan.X))
+    job = finished_job(quick)
+    assert job.done() and job.progress() == (1000, 1000)
+    _assert_same(job.result(), quick)
+
+
+def test_a_slow_job_is_left_to_the_pool(loan) -> None:
+    plan = plan_shap(loan.bundle, loan.X, output=1)
+    assert explain_inline_if_quick(loan.bundle, plan, loan.X, budget_s=0.0) is None
