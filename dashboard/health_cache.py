@@ -78,7 +78,6 @@ NOT_CLASSIFIER = (
     "Fairness here compares yes/no decisions between groups, and this model predicts a "
     "number. Fairness checks need a classification model."
 )
-# How each severity is drawn: (Streamlit element, icon, word).
 # Sensitive features derived from a known column: name -> (source column, function).
 DERIVED_SENSITIVE = {
     "sex": ("personal_status_and_sex", sex_from_personal_status),
@@ -338,15 +337,17 @@ def _fairness(
     else:
         approved = data.outputs.argmax(axis=1) == index
     y_true = None if data.y_true is None else data.y_true.astype(str).to_numpy() == favourable
-    explained = attribution(_ws, source, index)
+    explained, names = attribution(_ws, source, index), cache.display_names(_ws)
     reports = []
     for feature in features:
-        groups = _sensitive(data.frame, feature)
+        groups = _sensitive(data.frame, feature).rename(names.get(feature, feature))
         rates = group_fairness(
             y_true, approved, groups, positive_label=True,
             positive_outcome="approved" if _ws.is_demo == "loan" else f"predicted {favourable}",
         )  # fmt: skip
-        by_group = attribution_by_group(explained, groups.loc[list(explained.row_ids)])
+        by_group = attribution_by_group(
+            explained, groups.loc[list(explained.row_ids)], display_names=names
+        )
         reports.append(FairnessReport(rates, by_group, explained.n_rows))
     return tuple(reports)
 
@@ -407,13 +408,15 @@ def _drift(
     _ws: Workspace,
     _current: Source,
 ) -> DriftReport:
-    reference = reference_source(_ws)
+    reference, names = reference_source(_ws), cache.display_names(_ws)
     ref, cur = scored(_ws, reference), scored(_ws, _current)
     return DriftReport(
-        data=data_drift(ref.X, cur.X),
+        data=data_drift(ref.X, cur.X, display_names=names),
         prediction=prediction_drift(ref.outputs[:, output], cur.outputs[:, output]),
         attribution=attribution_drift(
-            attribution(_ws, reference, output), attribution(_ws, _current, output)
+            attribution(_ws, reference, output),
+            attribution(_ws, _current, output),
+            display_names=names,
         ),
         reference_name=reference.name,
         current_name=_current.name,
@@ -429,14 +432,18 @@ def drift(ws: Workspace, current: Source) -> DriftReport:
 
 
 def group_table(rates: GroupFairness) -> pd.DataFrame:
-    """Per-group rows, rates and error rates as a table for display."""
+    """Per-group rows, rates and error rates as a table for display.
+
+    The rates are percentages (0 to 100), to be shown as whole percents like the
+    chart and the findings.
+    """
     table = pd.DataFrame({"Group": rates.groups, "Rows": rates.count})
-    table[f"Share {rates.positive_outcome}"] = rates.selection_rate
+    table[f"Share {rates.positive_outcome}"] = 100 * rates.selection_rate
     for name, values in (
         ("True positive rate", rates.true_positive_rate),
         ("False positive rate", rates.false_positive_rate),
         ("Accuracy", rates.accuracy),
     ):
         if values is not None:
-            table[name] = values
+            table[name] = 100 * values
     return table

@@ -8,6 +8,7 @@ which stays distinguishable with the common colour-vision deficiencies.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
@@ -50,14 +51,31 @@ SEVERITY_COLOURS: dict[str, str] = {
     "low": OKABE_ITO["yellow"],
     "info": OKABE_ITO["sky blue"],
 }
-LEVEL_COLOURS: dict[str, str] = {
-    "stable": OKABE_ITO["bluish green"],
-    "moderate": OKABE_ITO["orange"],
-    "major": OKABE_ITO["vermillion"],
+SEVERITY_WORDS: dict[str, str] = {
+    "high": "High concern",
+    "medium": "Medium concern",
+    "low": "Minor",
+    "info": "For information",
 }
+# Drift verdicts (FeatureDrift.verdict), in the order the legend lists them.
+VERDICT_COLOURS: dict[str, str] = {
+    "major shift": OKABE_ITO["vermillion"],
+    "moderate shift": OKABE_ITO["orange"],
+    "possible shift": OKABE_ITO["sky blue"],
+    "stable": OKABE_ITO["bluish green"],
+}
+VERDICT_LEGEND: dict[str, str] = {
+    "major shift": f"Major shift (PSI above {PSI_MAJOR})",
+    "moderate shift": f"Moderate shift (PSI {PSI_MODERATE} to {PSI_MAJOR})",
+    "possible shift": "Possible shift (too few rows to be sure)",
+    "stable": f"Stable (PSI below {PSI_MODERATE})",
+}
+UNCHANGED_RANK_COLOUR = "#B0B0B0"
 GroupMetric = Literal["selection_rate", "true_positive_rate", "false_positive_rate", "accuracy"]
+# ``{outcome}`` is GroupFairness.positive_outcome, a participle phrase ("approved",
+# "predicted bronze"), so the labels read "Share approved", "Share predicted bronze".
 GROUP_METRICS: dict[str, str] = {
-    "selection_rate": "Share predicted {outcome}",
+    "selection_rate": "Share {outcome}",
     "true_positive_rate": "Share {outcome} among true positives",
     "false_positive_rate": "Share {outcome} among true negatives",
     "accuracy": "Share predicted correctly",
@@ -77,6 +95,36 @@ def _check(result: object, expected: type | tuple[type, ...], builder: str) -> N
         raise TypeError(
             _WRONG_RESULT.format(builder=builder, expected=names, got=type(result).__name__)
         )
+
+
+def _label(name: str, display_names: Mapping[str, str] | None) -> str:
+    return display_names.get(name, name) if display_names else name
+
+
+def _nice_step(raw: float) -> int:
+    """The smallest whole step of 1, 2 or 5 times a power of ten that is at least ``raw``."""
+    magnitude = 10 ** int(np.floor(np.log10(max(raw, 1.0))))
+    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+
+
+def _tint(colour: str, share: float = 0.35) -> str:
+    """``colour`` mixed with white, light enough for dark text on top."""
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(255 - share * (255 - c)):02X}" for c in rgb)
+
+
+def _legend_line(fig: go.Figure, name: str, dash: str) -> None:
+    """A legend entry for a reference line drawn as a shape (shapes have no legend)."""
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            name=name,
+            line={"color": OKABE_ITO["black"], "dash": dash},
+            hoverinfo="skip",
+        )  # fmt: skip
+    )
 
 
 def _layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
@@ -211,11 +259,17 @@ def threshold_sweep_figure(sweep: ThresholdSweep, *, threshold: float | None = N
             line={"color": OKABE_ITO["orange"], "dash": "dash"},
         )
     )
+    # Five whole-number steps on the right, so its ticks sit on the left axis's 20% gridlines.
+    most = float(max(np.max(sweep.false_approvals), np.max(sweep.false_refusals), 1))
+    step = _nice_step(most / 5)
     fig.update_layout(
-        yaxis={"range": [0, 1], "tickformat": ".0%"},
-        yaxis2={"title": "Rows", "overlaying": "y", "side": "right", "rangemode": "tozero"},
+        yaxis={"range": [0, 1], "tickformat": ".0%", "dtick": 0.2},
+        yaxis2={
+            "title": "Rows", "overlaying": "y", "side": "right", "range": [0, 5 * step],
+            "tickmode": "linear", "tick0": 0, "dtick": step, "showgrid": False,
+        },
         legend={"orientation": "h", "yanchor": "top", "y": -0.2},
-    )
+    )  # fmt: skip
     if threshold is not None:
         fig.add_vline(
             x=threshold,
@@ -258,7 +312,7 @@ def split_comparison_figure(comparison: SplitComparison) -> go.Figure:
     """Each headline metric on training and test data, side by side."""
     _check(comparison, SplitComparison, "split_comparison_figure")
     labels = [
-        f"{name} ({'higher' if up else 'lower'} is better)"
+        f"{name}<br>({'higher' if up else 'lower'} is better)"
         for name, up in zip(comparison.metric_names, comparison.higher_is_better, strict=True)
     ]
     fig = go.Figure()
@@ -273,9 +327,13 @@ def split_comparison_figure(comparison: SplitComparison) -> go.Figure:
                 name=name,
                 marker_color=colour,
                 text=[f"{v:.3f}" for v in values],
+                textposition="outside",
+                cliponaxis=False,
             )
         )
-    fig.update_layout(barmode="group")
+    top = float(np.nanmax([*comparison.train, *comparison.test, 0.0]))
+    fig.update_layout(barmode="group", uniformtext={"minsize": 10, "mode": "show"})
+    fig.update_yaxes(range=[0, top * 1.15 if top > 0 else 1])  # room for the labels above
     return _layout(fig, "Training against test performance", "Metric", "Value")
 
 
@@ -298,27 +356,46 @@ def group_metric_figure(
             y=values,
             marker_color=colours,
             text=[f"{v:.0%}" for v in values],
+            textposition="outside",  # above the bar, clear of the dashed line inside it
+            cliponaxis=False,
             name=label,
         )
     )
     if metric == "selection_rate":
         line = FOUR_FIFTHS * float(np.nanmax(values))
-        fig.add_hline(
-            y=line,
-            line={"color": OKABE_ITO["vermillion"], "dash": "dash"},
-            annotation_text="four-fifths of the highest rate",
-        )
-    fig.update_yaxes(range=[0, 1], tickformat=".0%")
+        fig.add_hline(y=line, line={"color": OKABE_ITO["black"], "dash": "dash"})
+        _legend_line(fig, f"Four-fifths of the highest rate ({line:.0%})", "dash")
+    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
+    fig.update_yaxes(range=[0, 1.08], tickformat=".0%", dtick=0.2)
     title = f"{label}, by {fairness.feature}"
     if small:
         title += " (lighter bars: small groups, treat as rough)"
     return _layout(fig, title, fairness.feature.capitalize(), label)
 
 
-def group_attribution_figure(group_attribution: GroupAttribution, *, top_n: int = 10) -> go.Figure:
-    """Mean attribution per group for the features that differ most between groups."""
+def group_attribution_figure(
+    group_attribution: GroupAttribution,
+    *,
+    top_n: int = 10,
+    display_names: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """Mean attribution per group for the features that differ most between groups.
+
+    Parameters
+    ----------
+    group_attribution : GroupAttribution
+        Mean attribution per group, features ordered by their spread between groups.
+    top_n : int, default 10
+        Features shown, widest spread on top.
+    display_names : mapping of str to str, optional
+        Human-readable feature names for the axis.
+
+    Returns
+    -------
+    go.Figure
+    """
     _check(group_attribution, GroupAttribution, "group_attribution_figure")
-    names = list(group_attribution.feature_names[:top_n])[::-1]
+    names = [_label(n, display_names) for n in group_attribution.feature_names[:top_n]][::-1]
     fig = go.Figure()
     for i, group in enumerate(group_attribution.groups):
         fig.add_trace(
@@ -346,23 +423,42 @@ def data_quality_table(report: DataQualityReport) -> go.Figure:
     findings = report.findings
     fig = go.Figure(
         go.Table(
-            columnwidth=[1, 2, 2, 6],
-            header={"values": ["Severity", "Column", "Finding", "What it means"]},
+            columnwidth=[2, 2, 2, 6],
+            header={
+                "values": [
+                    "<b>Severity</b>",
+                    "<b>Column</b>",
+                    "<b>Finding</b>",
+                    "<b>What it means</b>",
+                ],
+                "fill_color": "#F0F2F6",
+                "align": "left",
+                "font": {"color": "#262730"},
+            },
             cells={
                 "values": [
-                    [f.severity for f in findings],
+                    [SEVERITY_WORDS[f.severity] for f in findings],
                     [f.column or "(whole table)" for f in findings],
                     [f.title for f in findings],
                     [f.sentence for f in findings],
                 ],
-                "fill_color": [[SEVERITY_COLOURS[f.severity] for f in findings], "white"],
+                "fill_color": [[_tint(SEVERITY_COLOURS[f.severity]) for f in findings], "white"],
+                "font": {"color": "#262730", "size": 13},
                 "align": "left",
+                "height": 24,
             },
-        )
+        )  # fmt: skip
     )
+    # Rows wrap; size the figure to roughly fit them instead of Plotly's fixed 450 px.
+    lines = [
+        max(1, -(-len(f.sentence) // 70), -(-len(f.title) // 22), -(-len(f.column or "") // 22))
+        for f in findings
+    ]
     fig.update_layout(
         title=f"Data checks on {report.n_rows:,} rows and {report.n_columns} columns",
         template="plotly_white",
+        height=110 + sum(18 * n + 8 for n in lines),
+        margin={"t": 60, "b": 10},
     )
     return fig
 
@@ -373,36 +469,66 @@ def data_quality_bar(report: DataQualityReport) -> go.Figure:
     counts = report.counts
     fig = go.Figure(
         go.Bar(
-            x=list(SEVERITIES),
+            x=[SEVERITY_WORDS[s] for s in SEVERITIES],
             y=[counts[s] for s in SEVERITIES],
             marker_color=[SEVERITY_COLOURS[s] for s in SEVERITIES],
             text=[counts[s] for s in SEVERITIES],
+            textposition="outside",
+            cliponaxis=False,
             name="Findings",
         )
     )
+    most = max(counts.values(), default=0)
+    step = _nice_step(most / 5)  # whole-number ticks: findings are counted, not measured
+    fig.update_yaxes(range=[0, max(most, 1) * 1.15], tick0=0, dtick=step, tickformat=",d")
+    fig.update_layout(height=340)
     return _layout(fig, "Data findings by severity", "Severity", "Number of findings")
 
 
-def psi_figure(drift: DataDrift, *, top_n: int = 20) -> go.Figure:
-    """PSI per feature, most drifted on top, with the 0.1 and 0.25 thresholds."""
+def psi_figure(
+    drift: DataDrift, *, top_n: int = 20, display_names: Mapping[str, str] | None = None
+) -> go.Figure:
+    """PSI per feature, most drifted on top, coloured by the findings' verdict.
+
+    Parameters
+    ----------
+    drift : DataDrift
+        Drift of every shared feature.
+    top_n : int, default 20
+        Features shown; every one gets its name, and the figure grows to fit them.
+    display_names : mapping of str to str, optional
+        Human-readable feature names for the axis.
+
+    Returns
+    -------
+    go.Figure
+        One bar trace per verdict present, and dashed lines at PSI 0.1 and 0.25.
+    """
     _check(drift, DataDrift, "psi_figure")
     shown = list(drift.features[:top_n])[::-1]
-    fig = go.Figure(
-        go.Bar(
-            y=[d.feature for d in shown],
-            x=[d.psi for d in shown],
-            orientation="h",
-            marker_color=[LEVEL_COLOURS[d.level] for d in shown],
-            customdata=[[d.level, d.test, d.p_value] for d in shown],
-            hovertemplate="%{y}: PSI %{x:.3f} (%{customdata[0]})<br>"
-            "%{customdata[1]} p = %{customdata[2]:.2g}<extra></extra>",
-            name="PSI",
+    labels = [_label(d.feature, display_names) for d in shown]
+    fig = go.Figure()
+    for verdict, colour in VERDICT_COLOURS.items():
+        rows = [(label, d) for label, d in zip(labels, shown, strict=True) if d.verdict == verdict]
+        if not rows:
+            continue
+        fig.add_trace(
+            go.Bar(
+                y=[label for label, _ in rows],
+                x=[d.psi for _, d in rows],
+                orientation="h",
+                marker_color=colour,
+                customdata=[[d.verdict, d.test, d.p_value] for _, d in rows],
+                hovertemplate="%{y}: PSI %{x:.3f} (%{customdata[0]})<br>"
+                "%{customdata[1]} p = %{customdata[2]:.2g}<extra></extra>",
+                name=VERDICT_LEGEND[verdict],
+            )
         )
-    )
-    for value, text in ((PSI_MODERATE, "moderate shift"), (PSI_MAJOR, "major shift")):
-        fig.add_vline(
-            x=value, line={"color": OKABE_ITO["black"], "dash": "dash"}, annotation_text=text
-        )
+    for value in (PSI_MODERATE, PSI_MAJOR):
+        fig.add_vline(x=value, line={"color": OKABE_ITO["black"], "dash": "dash"})
+    _legend_line(fig, f"PSI {PSI_MODERATE} and {PSI_MAJOR}", "dash")
+    fig.update_yaxes(categoryorder="array", categoryarray=labels, dtick=1)
+    fig.update_layout(height=160 + 24 * len(shown))
     return _layout(
         fig,
         f"How much each feature changed ({drift.n_reference:,} reference rows, "
@@ -412,8 +538,24 @@ def psi_figure(drift: DataDrift, *, top_n: int = 20) -> go.Figure:
     )
 
 
-def distribution_figure(drift: FeatureDrift) -> go.Figure:
-    """Share of reference and current rows in each bin (or category) of one feature."""
+def distribution_figure(
+    drift: FeatureDrift, *, display_names: Mapping[str, str] | None = None
+) -> go.Figure:
+    """Share of reference and current rows in each bin (or category) of one feature.
+
+    Parameters
+    ----------
+    drift : FeatureDrift
+        One feature's drift, or the model prediction's.
+    display_names : mapping of str to str, optional
+        Human-readable feature names for the title.
+
+    Returns
+    -------
+    go.Figure
+        Reference and current bars side by side; the title gives the PSI and the
+        verdict the findings use.
+    """
     _check(drift, FeatureDrift, "distribution_figure")
     fig = go.Figure()
     for name, shares, colour in (
@@ -426,16 +568,42 @@ def distribution_figure(drift: FeatureDrift) -> go.Figure:
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%")
     kind = "Range of values" if drift.kind == "numeric" else "Category"
+    label = _label(drift.feature, display_names)
+    verdict = drift.verdict
+    if verdict == "possible shift":
+        verdict += ", too few rows to be sure"
     return _layout(
         fig,
-        f"{drift.feature}: reference against current (PSI {drift.psi:.2f}, {drift.level})",
+        f"{label[:1].upper()}{label[1:]}: reference against current "
+        f"(PSI {drift.psi:.2f}, {verdict})",
         kind,
         "Share of rows",
     )
 
 
-def attribution_drift_figure(drift: AttributionDrift, *, top_n: int = 15) -> go.Figure:
-    """Slope chart of each feature's importance rank, reference to current."""
+def attribution_drift_figure(
+    drift: AttributionDrift,
+    *,
+    top_n: int = 10,
+    display_names: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """Slope chart of each feature's importance rank, reference to current.
+
+    Parameters
+    ----------
+    drift : AttributionDrift
+        Importance ranks in both datasets.
+    top_n : int, default 10
+        A feature is shown when it ranks this high in either dataset.
+    display_names : mapping of str to str, optional
+        Human-readable feature names beside the lines.
+
+    Returns
+    -------
+    go.Figure
+        One line per feature: green when more important now, red when less,
+        grey when unchanged.
+    """
     _check(drift, AttributionDrift, "attribution_drift_figure")
     keep = np.minimum(drift.reference_rank, drift.current_rank) <= top_n
     fig = go.Figure()
@@ -446,25 +614,28 @@ def attribution_drift_figure(drift: AttributionDrift, *, top_n: int = 15) -> go.
             if moved < 0
             else OKABE_ITO["bluish green"]
             if moved > 0
-            else OKABE_ITO["black"]
+            else UNCHANGED_RANK_COLOUR
         )
+        name = _label(drift.feature_names[j], display_names)
         fig.add_trace(
             go.Scatter(
                 x=["Reference data", "Current data"],
                 y=[int(drift.reference_rank[j]), int(drift.current_rank[j])],
                 mode="lines+markers+text",
-                text=[drift.feature_names[j], drift.feature_names[j]],
+                text=[name, name],
                 textposition=["middle left", "middle right"],
-                name=drift.feature_names[j],
-                line={"color": colour},
-                hovertemplate=f"{drift.feature_names[j]}<br>rank %{{y}}<br>"
+                name=name,
+                line={"color": colour, "width": 3 if moved else 1.5},
+                hovertemplate=f"{name}<br>rank %{{y}}<br>"
                 f"mean |effect| {drift.reference_mean_abs[j]:.3g} → "
                 f"{drift.current_mean_abs[j]:.3g}<extra></extra>",
                 showlegend=False,
             )
         )
+    lowest = int(max(drift.reference_rank[keep].max(), drift.current_rank[keep].max()))
     fig.update_yaxes(autorange="reversed", dtick=1)
     fig.update_xaxes(range=[-1.2, 2.2])  # room for the feature names beside both ends
+    fig.update_layout(height=160 + 28 * lowest)
     return _layout(
         fig,
         "Feature importance rank, reference against current (green: more important now, red: less)",

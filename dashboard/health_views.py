@@ -6,16 +6,18 @@ import streamlit as st
 
 from dashboard import actions, cache
 from dashboard import health_cache as hc
+from dashboard.health_charts import SEVERITY_WORDS
 from dashboard.state import Workspace
 from dashboard.views import show_error
 from explainers.data_quality import Finding
 from explainers.errors import ExplainerError
 
+# How each severity is drawn: (Streamlit element, icon, word); the words match the charts.
 SEVERITY_STYLE: dict[str, tuple[str, str, str]] = {
-    "high": ("warning", ":material/error:", "High concern"),
-    "medium": ("warning", ":material/warning:", "Medium concern"),
-    "low": ("info", ":material/info:", "Minor"),
-    "info": ("success", ":material/check_circle:", "For information"),
+    "high": ("warning", ":material/error:", SEVERITY_WORDS["high"]),
+    "medium": ("warning", ":material/warning:", SEVERITY_WORDS["medium"]),
+    "low": ("info", ":material/info:", SEVERITY_WORDS["low"]),
+    "info": ("success", ":material/check_circle:", SEVERITY_WORDS["info"]),
 }
 
 

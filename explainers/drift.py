@@ -9,6 +9,7 @@ because with small samples the PSI alone drifts by chance.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -47,6 +48,42 @@ def drift_level(psi_value: float) -> DriftLevel:
     return "moderate" if psi_value >= PSI_MODERATE else "stable"
 
 
+def _label(feature: str, display_names: Mapping[str, str] | None) -> str:
+    return display_names.get(feature, feature) if display_names else feature
+
+
+def _edge_labels(inner: FloatArray, *, whole: bool) -> list[str]:
+    """Readable bin labels: as few decimals as keep the edges distinct and near their value.
+
+    Edges of whole-number data are written rounded down, which is exact for its values
+    (a value is at most 27.5 exactly when it is at most 27). Other edges get the fewest
+    decimals (at most 6) that keep them distinct and within a quarter of the narrowest bin.
+    """
+    if not inner.size:
+        return ["all values"]
+    if whole:
+        inner, decimals = np.floor(inner), 0
+    else:
+        slack = 0.25 * float(np.min(np.diff(inner))) if inner.size > 1 else 0.05 * abs(inner[0])
+        decimals = next(
+            (
+                d
+                for d in range(7)
+                if np.unique(np.round(inner, d)).size == inner.size
+                and np.max(np.abs(np.round(inner, d) - inner)) <= slack
+            ),
+            6,
+        )
+
+    def text(value: float) -> str:
+        written = f"{round(value, decimals) + 0.0:,.{decimals}f}"  # + 0.0: no "-0"
+        return written.rstrip("0").rstrip(".") if "." in written else written
+
+    labels = [f"≤ {text(inner[0])}"]
+    labels += [f"{text(lo)} to {text(hi)}" for lo, hi in zip(inner[:-1], inner[1:], strict=True)]
+    return [*labels, f"> {text(inner[-1])}"]
+
+
 def _is_numeric(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
@@ -64,10 +101,7 @@ def _bin_counts(
             if known.size
             else np.empty(0)
         )
-        labels = [f"≤ {inner[0]:.4g}"] if inner.size else ["all values"]
-        labels += [f"{lo:.4g} to {hi:.4g}" for lo, hi in zip(inner[:-1], inner[1:], strict=True)]
-        if inner.size:
-            labels.append(f"> {inner[-1]:.4g}")
+        labels = _edge_labels(inner, whole=bool(np.all(known == np.round(known))))
 
         def count(values: FloatArray) -> npt.NDArray[np.int64]:
             present = values[~np.isnan(values)]
@@ -163,6 +197,8 @@ class FeatureDrift:
         The statistical test used.
     statistic, p_value : float
         The test's result; a small p-value means the change is unlikely to be chance.
+    significant : bool
+        Whether ``p_value`` is below the significance level the comparison used.
     psi_noise : float
         PSI expected from sampling alone with these sample sizes, about
         (n_bins − 1) × (1/n_reference + 1/n_current).
@@ -183,6 +219,7 @@ class FeatureDrift:
     test: Literal["Kolmogorov-Smirnov", "chi-square"]
     statistic: float
     p_value: float
+    significant: bool
     psi_noise: float
     bin_labels: tuple[str, ...]
     reference_share: FloatArray
@@ -200,6 +237,14 @@ class FeatureDrift:
                 raise ValueError(f"{name} has shape {array.shape}, expected ({n},).")
             object.__setattr__(self, name, array)
 
+    @property
+    def verdict(self) -> str:
+        """The reading the findings use: "stable", "possible shift", "moderate shift" or
+        "major shift" ("possible" when the PSI moved but the test is not significant)."""
+        if self.level == "stable":
+            return "stable"
+        return f"{self.level} shift" if self.significant else "possible shift"
+
 
 def _feature_drift(
     name: str,
@@ -207,6 +252,7 @@ def _feature_drift(
     current: pd.Series,
     *,
     n_bins: int,
+    alpha: float,
     epsilon: float,
 ) -> FeatureDrift:
     kind = _kind(reference, current)
@@ -242,6 +288,7 @@ def _feature_drift(
         test=test,
         statistic=statistic,
         p_value=p_value,
+        significant=p_value < alpha,
         psi_noise=(len(labels) - 1) * (1 / max(n_ref, 1) + 1 / max(n_cur, 1)),
         bin_labels=labels,
         reference_share=ref_counts / max(n_ref, 1),
@@ -253,25 +300,31 @@ def _feature_drift(
     )
 
 
-def _drift_finding(drift: FeatureDrift, *, alpha: float) -> Finding | None:
+def _number(value: float) -> str:
+    """Three significant digits, without exponents for large numbers (3,270 not 3.27e+03)."""
+    return f"{float(f'{value:.3g}'):,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def _drift_finding(drift: FeatureDrift, name: str) -> Finding | None:
     if drift.level == "stable":
         return None
-    subject = "The model's predictions" if drift.feature == PREDICTION else f"'{drift.feature}'"
+    subject = "The model's predictions" if drift.feature == PREDICTION else f"'{name}'"
     change = (
-        f", from a mean of {drift.reference_mean:.3g} to {drift.current_mean:.3g}"
+        f", from a mean of {_number(drift.reference_mean)} to {_number(drift.current_mean)}"
         if drift.reference_mean is not None and drift.current_mean is not None
         else ""
     )
+    p_value = "p < 0.001" if drift.p_value < 0.001 else f"p = {drift.p_value:.2g}"
     numbers = (
-        f"PSI {drift.psi:.2f}; {drift.test} test p = {drift.p_value:.2g}; about "
+        f"PSI {drift.psi:.2f}; {drift.test} test {p_value}; about "
         f"{drift.psi_noise:.2f} is expected from chance with {drift.n_reference:,} and "
         f"{drift.n_current:,} rows"
     )
     column = None if drift.feature == PREDICTION else drift.feature
-    if drift.p_value >= alpha:
+    if not drift.significant:
         return Finding(
             "low",
-            f"Possible shift in {drift.feature}",
+            f"{drift.verdict.capitalize()} in {name}",
             f"{subject} look{'' if drift.feature == PREDICTION else 's'} different in the current "
             f"data{change}, but the samples are too small to be sure ({numbers}).",
             column,
@@ -279,7 +332,7 @@ def _drift_finding(drift: FeatureDrift, *, alpha: float) -> Finding | None:
     severity: Severity = "high" if drift.level == "major" else "medium"
     return Finding(
         severity,
-        f"{drift.level.capitalize()} shift in {drift.feature}",
+        f"{drift.verdict.capitalize()} in {name}",
         f"{subject} {'have' if drift.feature == PREDICTION else 'has'} changed "
         f"{'a lot' if drift.level == 'major' else 'noticeably'} since the reference data"
         f"{change} ({numbers}). Explanations and performance measured on the reference data "
@@ -326,6 +379,7 @@ def data_drift(
     n_bins: int = 10,
     alpha: float = 0.01,
     epsilon: float = 1e-4,
+    display_names: Mapping[str, str] | None = None,
 ) -> DataDrift:
     """Compare every column of a current dataset with the reference dataset.
 
@@ -340,6 +394,8 @@ def data_drift(
         it is reported as "possible" (severity "low") only.
     epsilon : float, default 1e-4
         Floor on bin shares in the PSI.
+    display_names : mapping of str to str, optional
+        Human-readable column names for the findings; results keep the column names.
 
     Returns
     -------
@@ -358,20 +414,24 @@ def data_drift(
         raise DataValidationError(_NO_SHARED_COLUMNS, _NO_SHARED_HINT)
     drifts = sorted(
         (
-            _feature_drift(str(c), reference[c], current[c], n_bins=n_bins, epsilon=epsilon)
+            _feature_drift(
+                str(c), reference[c], current[c], n_bins=n_bins, alpha=alpha, epsilon=epsilon
+            )
             for c in shared
         ),
         key=lambda d: -d.psi,
     )
     missing = tuple(str(c) for c in reference.columns if c not in current.columns)
     new = tuple(str(c) for c in current.columns if c not in reference.columns)
-    findings = [f for d in drifts if (f := _drift_finding(d, alpha=alpha)) is not None]
+    findings = [
+        f for d in drifts if (f := _drift_finding(d, _label(d.feature, display_names))) is not None
+    ]
     findings += [
         Finding(
             "high",
-            f"{c} is missing",
-            f"'{c}' is in the reference data but not in the current data; the model cannot "
-            "score the current data without it.",
+            f"{_label(c, display_names)} is missing",
+            f"'{_label(c, display_names)}' is in the reference data but not in the current "
+            "data; the model cannot score the current data without it.",
             c,
         )
         for c in missing
@@ -429,8 +489,8 @@ def prediction_drift(
     for which, values in (("reference", ref), ("current", cur)):
         if len(values) == 0:
             raise DataValidationError(_EMPTY.format(which=which), _EMPTY_HINT)
-    drift = _feature_drift(PREDICTION, ref, cur, n_bins=n_bins, epsilon=epsilon)
-    finding = _drift_finding(drift, alpha=alpha) or Finding(
+    drift = _feature_drift(PREDICTION, ref, cur, n_bins=n_bins, alpha=alpha, epsilon=epsilon)
+    finding = _drift_finding(drift, PREDICTION) or Finding(
         "info",
         "Predictions are stable",
         f"The model's predictions are distributed much as before (PSI {drift.psi:.2f}).",
@@ -491,6 +551,7 @@ def attribution_drift(
     *,
     relative_change: float = 0.5,
     top_n: int = 5,
+    display_names: Mapping[str, str] | None = None,
 ) -> AttributionDrift:
     """Compare feature importance (mean |attribution|) between two datasets.
 
@@ -503,6 +564,8 @@ def attribution_drift(
         is reported.
     top_n : int, default 5
         Features counted as "top" (in either dataset) for the findings.
+    display_names : mapping of str to str, optional
+        Human-readable feature names for the findings; results keep the feature names.
 
     Returns
     -------
@@ -536,11 +599,12 @@ def attribution_drift(
         before, after = ref_imp.mean_abs[j], cur_mean[j]
         ratio = (after - before) / before if before > 0 else np.inf
         if abs(ratio) > relative_change or abs(int(ref_rank[j] - cur_rank[j])) >= 3:
+            label = _label(name, display_names)
             findings.append(
                 Finding(
                     "medium",
-                    f"{name} matters {'more' if after > before else 'less'} now",
-                    f"'{name}' moved from rank {ref_rank[j]} to rank {cur_rank[j]} among the "
+                    f"{label} matters {'more' if after > before else 'less'} now",
+                    f"'{label}' moved from rank {ref_rank[j]} to rank {cur_rank[j]} among the "
                     f"features driving the model; its average effect went from {before:.3g} "
                     f"to {after:.3g} ({reference.output_space} units).",
                     name,

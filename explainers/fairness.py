@@ -9,6 +9,7 @@ mean, and say when a group is too small to trust.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -277,10 +278,13 @@ def _fairness_findings(
     positive_outcome: str,
 ) -> tuple[Finding, ...]:
     low, high = int(np.argmin(selection)), int(np.argmax(selection))
-    rates = (
-        f"'{groups[low]}' is {positive_outcome} {selection[low]:.0%} of the time and "
-        f"'{groups[high]}' {selection[high]:.0%}"
-    )
+    if low == high:  # argmin and argmax agree only when every group has the same rate
+        rates = f"every group is {positive_outcome} {selection[low]:.0%} of the time"
+    else:
+        rates = (
+            f"'{groups[low]}' is {positive_outcome} {selection[low]:.0%} of the time and "
+            f"'{groups[high]}' {selection[high]:.0%}"
+        )
     uncertain = [groups[i] for i in {low, high} if groups[i] in small]
     if uncertain:
         rates += (
@@ -410,6 +414,7 @@ def attribution_by_group(
     sensitive: pd.Series | npt.ArrayLike,
     *,
     top_n: int = 3,
+    display_names: Mapping[str, str] | None = None,
 ) -> GroupAttribution:
     """Mean attribution per group, to show which features drive a gap between groups.
 
@@ -421,6 +426,8 @@ def attribution_by_group(
         Group of each row.
     top_n : int, default 3
         Features named in the finding.
+    display_names : mapping of str to str, optional
+        Human-readable feature names for the finding; the result keeps the feature names.
 
     Returns
     -------
@@ -456,8 +463,9 @@ def attribution_by_group(
     drivers = []
     for j in range(min(top_n, len(names))):
         hi, lo = int(np.argmax(mean[:, j])), int(np.argmin(mean[:, j]))
+        label = display_names.get(names[j], names[j]) if display_names else names[j]
         drivers.append(
-            f"'{names[j]}' (on average {mean[hi, j]:+.3g} for '{group_names[hi]}' against "
+            f"'{label}' (on average {mean[hi, j]:+.3g} for '{group_names[hi]}' against "
             f"{mean[lo, j]:+.3g} for '{group_names[lo]}')"
         )
     finding = Finding(

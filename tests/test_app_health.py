@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import health_cache, state
 from dashboard.actions import demo_workspace, uploaded
+from explainers.fairness import group_fairness
 from tests.conftest import ROOT, SAMPLES
 
 APP = str(ROOT / "dashboard" / "app.py")
@@ -93,13 +94,15 @@ def test_performance_on_the_regression_demo_shows_residuals() -> None:
     assert len(at.get("plotly_chart")) == 1
     assert not at.slider
     assert health_cache.NO_TRAINING in _texts(at)
+    assert [box.icon for box in at.info] == [":material/attach_file:"]
 
 
 def test_uploaded_training_data_is_compared_with_the_test_data() -> None:
     ws = demo_workspace("diabetes")
     frame = pd.read_csv(SAMPLES / "diabetes.csv")
     training = uploaded("diabetes_train.csv", _csv(frame.iloc[:300]))
-    at = _run(ws, "screens/performance.py", **{health_cache.TRAINING_DATA: _stored_for(ws, training)})
+    stored = {health_cache.TRAINING_DATA: _stored_for(ws, training)}
+    at = _run(ws, "screens/performance.py", **stored)
     assert not at.error
     assert len(at.get("plotly_chart")) == 2
     assert "diabetes_train.csv" in _texts(at)
@@ -133,7 +136,7 @@ def test_fairness_on_the_loan_demo_compares_sex_and_age_bands() -> None:
     at = _run(demo_workspace("loan"), "screens/fairness.py")
     picker = at.multiselect(key="fairness_features")
     assert picker.value == ["sex", "age band"]
-    assert "personal_status_and_sex" in picker.options
+    assert "Personal status and sex" in picker.options  # display names, not column names
     assert len(at.get("plotly_chart")) == 4  # rates and attribution per feature
     assert len(at.dataframe) == 2
     text = _texts(at)
@@ -141,6 +144,8 @@ def test_fairness_on_the_loan_demo_compares_sex_and_age_bands() -> None:
     assert "within the four-fifths rule" in text  # sex
     assert "Small group: 65 and over" in text
     assert "What separates the groups of sex" in text
+    assert "'Loan duration (months)'" in text and "duration_in_month" not in text
+    assert "Share of each group approved;" in text and "predicted approved" not in text
     labels = [m.label for m in at.metric]
     assert labels.count("Four-fifths rule") == 2
     assert "fails" in [m.value for m in at.metric]
@@ -178,6 +183,7 @@ def test_data_quality_shows_findings_with_severity(demo: str) -> None:
         ]  # fmt: skip
     else:
         assert "No data problems found" in text
+        assert not at.radio  # only the test data to check: no choice to offer
 
 
 def test_data_quality_can_check_the_current_data() -> None:
@@ -191,8 +197,10 @@ def test_drift_on_the_loan_demo_finds_the_shift() -> None:
     at = _run(demo_workspace("loan"), "screens/drift.py")
     assert len(at.get("plotly_chart")) == 4  # PSI, one feature, predictions, attribution ranks
     text = _texts(at)
-    assert "Major shift in duration_in_month" in text
+    assert "Major shift in Loan duration (months)" in text
+    assert "duration_in_month" not in text
     assert "Major shift in model prediction" in text
+    assert "Share of rows in each range or category of Loan duration (months)" in text
     assert "german_credit.csv" in text and "loan_current.csv" in text
     assert at.selectbox(key="drift_feature").value == "duration_in_month"
 
@@ -228,3 +236,23 @@ def test_uploads_for_another_workspace_are_ignored() -> None:
     other = uploaded("other.csv", _csv(pd.read_csv(SAMPLES / "diabetes.csv")))
     at = _run(ws, "screens/drift.py", **{health_cache.CURRENT_DATA: (("x", "y"), other)})
     assert health_cache.NO_CURRENT in _texts(at)
+
+
+def test_group_table_gives_whole_percent_values() -> None:
+    group = pd.Series(["a"] * 40 + ["b"] * 40, name="g")
+    rates = group_fairness([1, 0] * 40, [1, 1, 0, 1] * 20, group)
+    table = health_cache.group_table(rates)
+    assert list(table.columns) == [
+        "Group", "Rows", "Share approved", "True positive rate", "False positive rate", "Accuracy",
+    ]  # fmt: skip
+    assert table["Share approved"].tolist() == pytest.approx([75.0, 75.0])
+
+
+@pytest.mark.parametrize(
+    "path", [*HEALTH_PAGES, "health_views.py", "health_charts.py", "health_cache.py"]
+)
+def test_health_pages_use_no_emoji(path: str) -> None:
+    """Emoji need a font the browser may lack (an empty box); icons are :material/...: names."""
+    text = (ROOT / "dashboard" / path).read_text(encoding="utf-8")
+    emoji = [c for c in text if 0x2600 <= ord(c) <= 0x27BF or ord(c) >= 0x1F000 or c == "\ufe0f"]
+    assert not emoji, f"{path} uses {emoji}"

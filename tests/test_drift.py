@@ -86,6 +86,10 @@ def test_shifted_feature_is_found(reference):
     assert [f.column for f in drift.findings if f.severity != "info"] == ["amount"]
     assert drift.findings[0].severity == "high"
     assert "from a mean of" in drift.findings[0].sentence
+    assert drift.findings[0].title == "Major shift in amount"
+    named = data_drift(reference, current, display_names={"amount": "Credit amount"})
+    assert named.findings[0].title == "Major shift in Credit amount"
+    assert "'Credit amount'" in named.findings[0].sentence and named.features[0].feature == "amount"
 
 
 def test_same_population_gives_no_warning(reference):
@@ -99,6 +103,30 @@ def test_small_samples_are_only_possible_shifts():
     drift = data_drift(ref, cur)
     assert drift.features[0].psi_noise > 0.5
     assert all(f.severity in {"low", "info"} for f in drift.findings)
+
+
+def test_verdict_matches_the_finding_title():
+    ref = RNG.beta(2, 2, 60)
+    possible = prediction_drift(ref, RNG.beta(2, 3, 20), alpha=1e-12)
+    assert possible.drift.level != "stable" and not possible.drift.significant
+    assert possible.drift.verdict == "possible shift"
+    assert possible.findings[0].title == "Possible shift in model prediction"
+    major = prediction_drift(RNG.beta(2, 2, 800), RNG.beta(2, 5, 800))
+    assert major.drift.significant and major.drift.verdict == "major shift"
+    assert major.findings[0].title == "Major shift in model prediction"
+    assert "p < 0.001" in major.findings[0].sentence
+
+
+def test_bin_labels_are_rounded_but_distinct():
+    scores = pd.DataFrame({"p": np.linspace(0.0, 1.0, 1001)})
+    labels = data_drift(scores, scores).feature("p").bin_labels
+    assert labels[:2] == ("≤ 0.1", "0.1 to 0.2") and labels[-1] == "> 0.9"
+    close = pd.DataFrame({"p": np.r_[np.linspace(0.0094, 0.0131, 50), np.linspace(0.2, 0.9, 50)]})
+    labels = data_drift(close, close).feature("p").bin_labels
+    assert len(set(labels)) == len(labels)  # more decimals only where edges are close
+    money = data_drift(pd.DataFrame({"m": np.arange(1000.0, 10000.0)}),
+                       pd.DataFrame({"m": np.arange(1000.0, 10000.0)}))  # fmt: skip
+    assert money.feature("m").bin_labels[0] == "≤ 1,899"  # edge 1,899.9: exact for whole numbers
 
 
 def test_missing_column_and_no_shared_columns(reference):
@@ -130,6 +158,8 @@ def test_attribution_drift():
     assert drift.current_rank.tolist() == [4, 2, 3, 1]
     assert drift.rank_change.tolist() == [-3, 0, 0, 3]
     assert {f.column for f in drift.findings} == {"a", "d"}
+    named = attribution_drift(before, after, display_names={"a": "Amount"})
+    assert "Amount matters less now" in {f.title for f in named.findings}
     same = attribution_drift(before, before)
     assert [f.severity for f in same.findings] == ["info"]
 

@@ -136,6 +136,9 @@ def test_attribution_by_group_finds_driver():
     assert result.mean[:, 0] == pytest.approx([values[:100, 2].mean(), values[100:, 2].mean()])
     np.testing.assert_array_equal(result.count, [100, 100])
     assert "'job'" in result.findings[0].sentence
+    named = attribution_by_group(attribution, group, display_names={"job": "Job type"})
+    assert named.feature_names[0] == "job"  # the result keeps column names
+    assert "'Job type'" in named.findings[0].sentence and "'job'" not in named.findings[0].sentence
     with pytest.raises(DataValidationError):
         attribution_by_group(attribution, group.iloc[:50])
 
@@ -159,3 +162,11 @@ def test_sex_from_personal_status():
     assert sex_from_personal_status(column).name == "sex"
     with pytest.raises(DataValidationError, match=re.escape(_NOT_PERSONAL_STATUS_HINT)):
         sex_from_personal_status(pd.Series(["single"], name="x"))
+
+
+def test_equal_rates_name_no_group_twice():
+    group = pd.Series(np.repeat(["female", "male"], 50), name="sex")
+    result = group_fairness(None, np.tile([1, 0], 50), group)
+    sentence = result.findings[0].sentence
+    assert "every group is approved 50% of the time" in sentence
+    assert "'female'" not in sentence and "'male'" not in sentence

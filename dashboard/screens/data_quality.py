@@ -11,7 +11,9 @@ from explainers.errors import ExplainerError
 ws, prepared = require_workspace()
 st.title("Data quality")
 sources = hc.quality_sources(ws)
-which = st.radio("Data to check", list(sources), horizontal=True, key="quality_source")
+which = next(iter(sources))
+if len(sources) > 1:
+    which = st.radio("Data to check", list(sources), horizontal=True, key="quality_source")
 source = sources[which]
 try:
     with st.spinner("Checking the data…"):

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from dashboard import cache, health_charts
 from dashboard import health_cache as hc
-from dashboard import health_charts
 from dashboard import health_views as hv
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
@@ -31,19 +31,27 @@ st.caption(
 )
 hv.show_findings(report.prediction.findings + report.data.findings + report.attribution.findings)
 
-st.plotly_chart(health_charts.psi_figure(report.data), key="psi")
+names = cache.display_names(ws)
+st.plotly_chart(health_charts.psi_figure(report.data, display_names=names), key="psi")
 explain_chart(
     "How far each feature's distribution moved (PSI): below 0.1 is stable, above 0.25 a major "
-    "shift; hover for the statistical test."
+    "shift, and “possible” when the samples are too small to be sure; hover for the test."
 )
-names = [d.feature for d in report.data.features]
-feature = st.selectbox("Feature to compare", names, key="drift_feature")
-st.plotly_chart(health_charts.distribution_figure(report.data.feature(feature)), key="feature")
-explain_chart(f"Share of rows in each range or category of {feature}, reference beside current.")
+features = [d.feature for d in report.data.features]
+feature = st.selectbox(
+    "Feature to compare", features, key="drift_feature", format_func=lambda f: names.get(f, f)
+)
+chosen = health_charts.distribution_figure(report.data.feature(feature), display_names=names)
+st.plotly_chart(chosen, key="feature")
+explain_chart(
+    f"Share of rows in each range or category of {names.get(feature, feature)}, reference "
+    "beside current."
+)
 st.plotly_chart(health_charts.distribution_figure(report.prediction.drift), key="prediction")
 explain_chart("The model's scores on the reference beside the current data: a move here changes "
               "decisions even if each feature moved only a little.")  # fmt: skip
-st.plotly_chart(health_charts.attribution_drift_figure(report.attribution), key="attribution")
+ranks = health_charts.attribution_drift_figure(report.attribution, display_names=names)
+st.plotly_chart(ranks, key="attribution")
 explain_chart(
     "Each line is a feature's importance rank in the reference and in the current data; "
     "steep lines mean the model now relies on different things."

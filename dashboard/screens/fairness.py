@@ -18,9 +18,11 @@ try:
 except ExplainerError as error:
     show_error(error)
     st.stop()
+names = cache.display_names(ws)
 features = st.multiselect(
     "Sensitive features to compare groups by", options, default=defaults, key="fairness_features",
     help="Derived features (sex from personal status, age bands) are offered when the data allows.",
+    format_func=lambda feature: names.get(feature, feature),
 )  # fmt: skip
 label = cache.favourable_label(ws)
 threshold = 0.5
@@ -29,7 +31,7 @@ if prepared.bundle.task == "binary":
         f"Decide “{label}” when its probability is at least", key="fairness_threshold"
     )
 if not features:
-    st.info("Pick at least one sensitive feature to compare groups.", icon="☝️")
+    st.info("Pick at least one sensitive feature to compare groups.", icon=":material/touch_app:")
     st.stop()
 if ws.target is None:
     st.info(
@@ -44,7 +46,7 @@ except ExplainerError as error:
     st.stop()
 st.caption(f"Measured on {hc.test_source(ws).name} at threshold {threshold:.2f}.")
 
-for tab, report in zip(st.tabs(features), reports, strict=True):
+for tab, report in zip(st.tabs([r.rates.feature for r in reports]), reports, strict=True):
     rates, by_group = report.rates, report.attribution
     with tab:
         hv.show_findings(rates.findings)
@@ -56,11 +58,11 @@ for tab, report in zip(st.tabs(features), reports, strict=True):
         d.metric("Four-fifths rule", "passes" if rates.passes_four_fifths else "fails")
         st.plotly_chart(health_charts.group_metric_figure(rates), key=f"rates_{rates.feature}")
         explain_chart(
-            f"Share of each group predicted {rates.positive_outcome}; a group below the dashed "
+            f"Share of each group {rates.positive_outcome}; a group below the dashed "
             "line gets less than four-fifths of the best-treated group's rate."
         )
         table = hc.group_table(rates)
-        percent = st.column_config.NumberColumn(format="percent")
+        percent = st.column_config.NumberColumn(format="%.0f%%")
         st.dataframe(
             table, hide_index=True, column_config=dict.fromkeys(table.columns[2:], percent)
         )
@@ -69,7 +71,7 @@ for tab, report in zip(st.tabs(features), reports, strict=True):
             f"“{label}”; false positive rate: the same share among all other rows."
         )
         hv.show_findings(by_group.findings)
-        figure = health_charts.group_attribution_figure(by_group)
+        figure = health_charts.group_attribution_figure(by_group, display_names=names)
         st.plotly_chart(figure, key=f"attribution_{rates.feature}")
         explain_chart(
             f"Average push of each feature on the score within each group ({report.n_attributed:,}"

@@ -39,7 +39,7 @@ for column, metric in zip(st.columns(len(result.headline)), result.headline, str
     column.metric(metric.name, f"{metric.value:.3f}", help=f"{better.capitalize()} is better.")
 
 if report.comparison is None:
-    st.info(hc.NO_TRAINING, icon="📎")
+    st.info(hc.NO_TRAINING, icon=":material/attach_file:")
 else:
     hv.show_findings(report.comparison.findings)
     st.plotly_chart(health_charts.split_comparison_figure(report.comparison), key="split")
