@@ -7,6 +7,7 @@ and every axis names its output space.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 
 import numpy as np
@@ -14,12 +15,18 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from explainers.encoding import is_categorical
-from explainers.results import Attribution, GlobalImportance
+from explainers.reasons import feature_label, format_value
+from explainers.results import Attribution, GlobalImportance, OutputSpace
 
 UP = "#0072B2"  # pushes the output up
 DOWN = "#D55E00"  # pushes it down
 NEUTRAL = "#999999"
+IMPORTANCE = "#56B4E9"  # unsigned importance: Okabe-Ito sky blue, dark whiskers stay readable
+WHISKER = "#333333"
+INK = "#222222"  # text on the grey total bars and beside the bars
 FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=14)
+LABEL_LIMIT = 40
+"""Longest bar label ("name = value") before it is shortened with "…" (full text on hover)."""
 SCALE = [[0.0, "#56B4E9"], [0.5, "#CCCCCC"], [1.0, "#E69F00"]]  # low → high feature value
 
 _NOT_ONE_ROW = (
@@ -27,18 +34,50 @@ _NOT_ONE_ROW = (
 )
 
 
-def axis_title(attribution: Attribution | GlobalImportance) -> str:
-    """'Effect on <output> (<space>)': the unit every value is in."""
-    units = {
-        "probability": "probability, 0 to 1",
+_UNITS: dict[OutputSpace, str] = {
+    "probability": "probability",
+    "log-odds": "log-odds",
+    "raw": "model units",
+}
+
+
+def units_text(output_space: OutputSpace) -> str:
+    """The unit of an output space in words, for captions ("probability units (0 to 1)").
+
+    Examples
+    --------
+    >>> units_text("raw")
+    "the model's own units"
+    """
+    return {
+        "probability": "probability units (0 to 1)",
         "log-odds": "log-odds",
-        "raw": "model units",
-    }[attribution.output_space]
-    return f"Effect on {attribution.output_label} ({units})"
+        "raw": "the model's own units",
+    }[output_space]
 
 
-def _label(name: str, display_names: Mapping[str, str] | None) -> str:
-    return display_names.get(name, name) if display_names else name
+def output_title(attribution: Attribution | GlobalImportance) -> str:
+    """The output's name with its space, said once: "probability of good", "target (model units)".
+
+    Examples
+    --------
+    >>> att = Attribution.from_values([[1.0]], feature_names=["x"], output_space="raw",
+    ...                               output_label="predicted value")
+    >>> output_title(att)
+    'predicted value (model units)'
+    """
+    units = _UNITS[attribution.output_space]
+    label = attribution.output_label
+    return label if units in label else f"{label} ({units})"
+
+
+def axis_title(attribution: Attribution | GlobalImportance) -> str:
+    """'Effect on <output>': short enough for a half-width chart, naming the output space."""
+    return f"Effect on {output_title(attribution)}"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 1].rstrip() + "…"
 
 
 def _layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
@@ -50,8 +89,31 @@ def _layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
         plot_bgcolor="white",
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
     )
-    fig.update_xaxes(showgrid=True, gridcolor="#EEEEEE", zeroline=True, zerolinecolor="#888888")
+    fig.update_xaxes(
+        showgrid=True,
+        gridcolor="#EEEEEE",
+        zeroline=True,
+        zerolinecolor="#888888",
+        automargin=True,
+        title_font_size=13,
+    )
+    fig.update_yaxes(automargin=True, title_font_size=13)
     return fig
+
+
+def _wrap(text: str, width: int = 22) -> str:
+    """Long category labels on several lines, so neighbouring ticks do not run together."""
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
+def _colour_bar(title: str) -> dict[str, object]:
+    """A low → high colour bar whose title runs down its right side, clear of the ticks."""
+    return dict(
+        title=dict(text=title, side="right"),
+        tickvals=[0, 1],
+        ticktext=["low", "high"],
+        len=0.6,
+    )
 
 
 def importance_bar(
@@ -62,14 +124,14 @@ def importance_bar(
 ) -> go.Figure:
     """Horizontal bars of mean |attribution|, with the standard error as error bars."""
     shown = importance.top(top_n)
-    names = [_label(n, display_names) for n in shown.feature_names][::-1]
+    names = [feature_label(n, display_names) for n in shown.feature_names][::-1]
     fig = go.Figure(
         go.Bar(
             x=shown.mean_abs[::-1],
             y=names,
             orientation="h",
-            marker_color=UP,
-            error_x=dict(type="data", array=1.96 * shown.spread[::-1], color="#555555"),
+            marker_color=IMPORTANCE,
+            error_x=dict(type="data", array=1.96 * shown.spread[::-1], color=WHISKER),
             hovertemplate="%{y}: %{x:.4f}<extra></extra>",
             name="mean |effect|",
         )
@@ -124,23 +186,18 @@ def beeswarm(
                     cmin=0,
                     cmax=1,
                     showscale=position == len(order) - 1,
-                    colorbar=dict(
-                        title="feature value",
-                        tickvals=[0, 1],
-                        ticktext=["low", "high"],
-                        len=0.6,
-                    ),
+                    colorbar=_colour_bar("column value"),
                 ),
                 customdata=np.array(attribution.row_ids, dtype=object),
-                text=[str(v) for v in raw],
-                hovertemplate=f"{_label(name, display_names)} = %{{text}}<br>"
+                text=[format_value(v) for v in raw],
+                hovertemplate=f"{feature_label(name, display_names)} = %{{text}}<br>"
                 "effect %{x:.4f}<br>row %{customdata}<extra></extra>",
                 showlegend=False,
             )
         )
     fig.update_yaxes(
         tickvals=list(range(len(order))),
-        ticktext=[_label(attribution.feature_names[j], display_names) for j in order],
+        ticktext=[feature_label(attribution.feature_names[j], display_names) for j in order],
     )
     fig.update_xaxes(title=axis_title(attribution))
     return _layout(
@@ -188,13 +245,13 @@ def dependence(
             cmin=0,
             cmax=1,
             showscale=True,
-            colorbar=dict(
-                title=_label(colour_by, display_names), tickvals=[0, 1], ticktext=["low", "high"]
-            ),
+            colorbar=_colour_bar(_short(feature_label(colour_by, display_names))),
         )
     fig = go.Figure(
         go.Scattergl(
-            x=[str(v) for v in x] if is_categorical(pd.Series(x).infer_objects()) else x,
+            x=[_wrap(format_value(v)) for v in x]
+            if is_categorical(pd.Series(x).infer_objects())
+            else x,
             y=attribution.values[:, j],
             mode="markers",
             marker=marker,
@@ -202,9 +259,9 @@ def dependence(
             hovertemplate="value %{x}<br>effect %{y:.4f}<br>row %{customdata}<extra></extra>",
         )
     )
-    fig.update_xaxes(title=_label(feature, display_names))
+    fig.update_xaxes(title=feature_label(feature, display_names))
     fig.update_yaxes(title=axis_title(attribution))
-    return _layout(fig, title=f"How {_label(feature, display_names)} changes the prediction")
+    return _layout(fig, title=f"How {feature_label(feature, display_names)} changes the prediction")
 
 
 def _single_row(attribution: Attribution, name: str) -> None:
@@ -212,10 +269,54 @@ def _single_row(attribution: Attribution, name: str) -> None:
         raise TypeError(_NOT_ONE_ROW.format(name=name, n=attribution.n_rows))
 
 
-def _value_text(value: object) -> str:
-    if isinstance(value, float | np.floating):
-        return "missing" if np.isnan(value) else f"{value:,.4g}"
-    return str(value)
+def _value_text(value: float, output_space: OutputSpace, *, signed: bool) -> str:
+    """A bar's value as text, never "-0".
+
+    Probabilities and log-odds get three decimals ("+0.025"); raw outputs the
+    reasons' readable numbers ("+35.24", "153"). ``signed`` adds "+" or "-".
+    """
+    size = abs(float(value)) if signed else float(value)
+    text = format_value(size) if output_space == "raw" else f"{round(size, 3) + 0.0:.3f}"
+    if not signed or set(text) <= set("0.,"):
+        return text
+    return ("+" if value > 0 else "-") + text
+
+
+def _row_labels(
+    attribution: Attribution, columns: np.ndarray, display_names: Mapping[str, str] | None
+) -> list[str]:
+    """Label each column of the single row "name = value", in the reasons' wording."""
+    return [
+        f"{feature_label(attribution.feature_names[j], display_names)} = "
+        f"{format_value(attribution.data[0, j])}"
+        for j in columns
+    ]
+
+
+def _span(path: np.ndarray, *, include_zero: bool) -> tuple[float, float]:
+    """The lowest and highest point the waterfall's running total reaches (and zero)."""
+    low, high = float(path.min()), float(path.max())
+    return (min(low, 0.0), max(high, 0.0)) if include_zero else (low, high)
+
+
+def _fitted_range(
+    path: np.ndarray, steps: list[float], inside: list[bool], *, include_zero: bool
+) -> list[float]:
+    """An axis range around the waterfall's ``path`` with room for the text beside the bars.
+
+    ``path`` is the running total before each step and after the last. The
+    left edge stays at zero when zero is included, the whole path is
+    positive and no falling step with its text outside ends near zero.
+    """
+    low, high = _span(path, include_zero=include_zero)
+    pad = 0.25 * ((high - low) or abs(high) or 1.0)
+    falling_ends = [
+        float(path[i + 1])
+        for i, (step, within) in enumerate(zip(steps, inside, strict=True))
+        if step < 0 and not within
+    ]
+    keep_zero = include_zero and low == 0.0 and all(end >= pad for end in falling_ends)
+    return [0.0 if keep_zero else low - pad, high + pad]
 
 
 def waterfall(
@@ -227,41 +328,56 @@ def waterfall(
 ) -> go.Figure:
     """From the average prediction (base) to this row's prediction, one step per feature.
 
-    Features beyond ``top_n`` are summed into one "other features" step.
+    Features beyond ``top_n`` are summed into one "other features" step. Bars
+    are labelled "name = value" in the wording of the reasons (long labels are
+    shortened, the full text is on hover) and each step carries its signed
+    size. Outputs in probability or log-odds keep zero on the axis; raw model
+    outputs get an axis fitted to the values, so the steps are not squeezed
+    against a far-away zero.
     """
     _single_row(attribution, "waterfall")
     values = attribution.values[0]
     order = np.argsort(-np.abs(values))
     shown, rest = order[:top_n], order[top_n:]
-    labels = [
-        f"{_label(attribution.feature_names[j], display_names)} = "
-        f"{_value_text(attribution.data[0, j])}"
-        for j in shown
-    ]
+    full = _row_labels(attribution, shown, display_names)
     steps = list(values[shown])
     if len(rest):
-        labels.append(f"{len(rest)} other features")
+        full.append(f"{len(rest)} other features")
         steps.append(float(values[rest].sum()))
-    base = float(attribution.base_values[0])
+    base, output = float(attribution.base_values[0]), float(attribution.output[0])
+    path = np.append(base + np.cumsum([0.0, *steps]), output)
+    include_zero = attribution.output_space != "raw"
+    low, high = _span(path, include_zero=include_zero)
+    inside = [abs(step) >= 0.3 * (high - low) for step in steps]  # wide enough for its text
+    x_range = _fitted_range(path, steps, inside, include_zero=include_zero)
+    full = ["average prediction", *full, "this prediction"]
     fig = go.Figure(
         go.Waterfall(
             orientation="h",
             measure=["absolute", *["relative"] * len(steps), "total"],
-            y=["average prediction", *labels, "this prediction"],
-            x=[base, *steps, float(attribution.output[0])],
+            y=[_short(label) for label in full],
+            x=[base, *steps, output],
             base=0,
             increasing=dict(marker=dict(color=UP)),
             decreasing=dict(marker=dict(color=DOWN)),
             totals=dict(marker=dict(color=NEUTRAL)),
             connector=dict(line=dict(color="#BBBBBB")),
-            texttemplate="%{delta:+.3f}",
-            textposition="auto",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{delta:+.4f}<extra></extra>",
+            text=[
+                _value_text(base, attribution.output_space, signed=False),
+                *(_value_text(v, attribution.output_space, signed=True) for v in steps),
+                _value_text(output, attribution.output_space, signed=False),
+            ],
+            texttemplate="%{text}",
+            textposition=["inside", *("inside" if i else "outside" for i in inside), "inside"],
+            insidetextanchor="end",
+            textfont=dict(size=12, color=[INK, *("white" if i else INK for i in inside), INK]),
+            cliponaxis=True,
+            hovertext=full,
+            hovertemplate="%{hovertext}: %{text}<extra></extra>",
         )
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title=attribution.output_label + f" ({attribution.output_space})")
+    fig.update_xaxes(title=output_title(attribution), range=x_range)
     return _layout(
         fig,
         title=title or f"Why this prediction ({attribution.method})",
@@ -280,17 +396,15 @@ def contribution_bars(
     _single_row(attribution, "contribution_bars")
     values = attribution.values[0]
     order = np.argsort(-np.abs(values))[:top_n][::-1]
+    full = _row_labels(attribution, order, display_names)
     fig = go.Figure(
         go.Bar(
             x=values[order],
-            y=[
-                f"{_label(attribution.feature_names[j], display_names)} = "
-                f"{_value_text(attribution.data[0, j])}"
-                for j in order
-            ],
+            y=[_short(label) for label in full],
             orientation="h",
             marker_color=[UP if v >= 0 else DOWN for v in values[order]],
-            hovertemplate="%{y}: %{x:+.4f}<extra></extra>",
+            hovertext=full,
+            hovertemplate="%{hovertext}: %{x:+.4f}<extra></extra>",
         )
     )
     fig.update_xaxes(title=axis_title(attribution))

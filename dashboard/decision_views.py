@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,9 @@ from explainers.recourse import RecourseResult
 from explainers.trust import TrustReport
 
 ALL, UNFAVOURABLE, FAVOURABLE = "All rows", "Refused / unfavourable", "Approved / favourable"
+HIGHEST, LOWEST = "Highest predictions", "Lowest predictions"
+EXTREME_SHARE = 0.25
+"""Share of rows "Highest predictions" and "Lowest predictions" show for a regression."""
 _VERDICT_ICON = {
     "agree": ":material/check_circle:",
     "care": ":material/warning:",
@@ -21,18 +25,36 @@ _VERDICT_ICON = {
 }
 
 
+def _filtered_rows(ws: state.Workspace, X: pd.DataFrame, scores: np.ndarray) -> pd.Index:
+    """The "Show" filter: refused or approved rows, or a regression's highest or lowest."""
+    bundle = cache.prepared(ws).bundle
+    if bundle.task != "regression":
+        favourable = scores[:, cache.favourable_index(ws)] >= 0.5
+        choice = st.radio("Show", (UNFAVOURABLE, FAVOURABLE, ALL), key="row_filter")
+        if choice == ALL:
+            return X.index
+        return X.index[~favourable if choice == UNFAVOURABLE else favourable]
+    share = f"{EXTREME_SHARE:.0%}"
+    choice = st.radio(
+        "Show",
+        (HIGHEST, LOWEST, ALL),
+        index=2,
+        captions=(f"top {share}, highest first", f"bottom {share}, lowest first", ""),
+        key="row_filter_regression",
+    )
+    if choice == ALL:
+        return X.index
+    order = np.argsort(scores[:, cache.output_index(ws)], kind="stable")
+    n_shown = max(1, math.ceil(EXTREME_SHARE * len(order)))
+    return X.index[order[::-1][:n_shown] if choice == HIGHEST else order[:n_shown]]
+
+
 def pick_row(ws: state.Workspace, X: pd.DataFrame) -> object:
     """Row picker: a filter, then a row by index or ID. Returns the row's index label."""
-    bundle = cache.prepared(ws).bundle
     scores = cache.predictions(ws)
     left, middle, right = st.columns([1, 2, 1])
-    candidates = X.index
-    if bundle.task != "regression":
-        k = cache.favourable_index(ws)
-        favourable = scores[:, k] >= 0.5
-        choice = left.radio("Show", (UNFAVOURABLE, FAVOURABLE, ALL), key="row_filter")
-        if choice != ALL:
-            candidates = X.index[~favourable if choice == UNFAVOURABLE else favourable]
+    with left:
+        candidates = _filtered_rows(ws, X, scores)
     k = cache.output_index(ws)
     ids = cache.frame(ws)[ws.id_column] if ws.id_column else None
     score_of = dict(zip(X.index, scores[:, k], strict=True))

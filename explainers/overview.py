@@ -7,6 +7,9 @@ import pandas as pd
 
 from explainers.encoding import is_categorical
 from explainers.model_bundle import ModelBundle
+from explainers.results import GlobalImportance
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
 def column_profile(frame: pd.DataFrame) -> pd.DataFrame:
@@ -46,4 +49,25 @@ def describe_model_in_words(
     return (
         f"This {bundle.name} predicts {what} ({classes}) from {n_features} columns. "
         f"It predicts “{label}” for {share:.0%} of these {len(X):,} rows."
+    )
+
+
+def describe_importance(importance: GlobalImportance, *, top_n: int) -> str:
+    """The caption of the top-``top_n`` importance chart, counting the columns it shows.
+
+    Examples
+    --------
+    >>> imp = GlobalImportance(
+    ...     feature_names=("a", "b"), mean_abs=np.array([0.2, 0.1]), spread=np.zeros(2),
+    ...     n_rows=50, method="TreeSHAP", output_space="probability",
+    ...     output_label="probability of good")
+    >>> describe_importance(imp, top_n=8)[:60]
+    "The two columns that move the model's probability of good th"
+    """
+    n = min(top_n, len(importance.feature_names))
+    count = _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else f"{n:,}"
+    columns = "column that moves" if n == 1 else f"{count} columns that move"
+    return (
+        f"The {columns} the model's {importance.output_label} the most, on average over "
+        f"{importance.n_rows:,} rows. Longer bars matter more; the whiskers are 95% ranges."
     )

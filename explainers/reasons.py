@@ -22,15 +22,15 @@ from explainers.errors import DataValidationError
 from explainers.results import OUTPUT_SPACES, Attribution, FloatArray, OutputSpace
 
 POINTS_EXPLANATION = (
-    "Points are percentage points of the model's approval probability. The model works in "
-    "log-odds, so each factor's log-odds contribution was scaled by the same factor "
-    "(a proportional split) so that all factors together add up exactly to the difference "
-    "between this case's probability and the average case's probability."
+    "Points are points on the {score_name}, which runs from 0 to 100 (the model's probability "
+    "times 100). The model works in log-odds, so each factor's log-odds contribution was scaled "
+    "by the same factor (a proportional split) so that all factors together add up exactly to "
+    "the difference between this case's score and the average case's score."
 )
 PROBABILITY_POINTS_EXPLANATION = (
-    "Points are percentage points of the model's approval probability: each factor's "
-    "contribution to the probability, multiplied by 100. Together they add up to the "
-    "difference between this case's probability and the average case's probability."
+    "Points are points on the {score_name}, which runs from 0 to 100: each factor's "
+    "contribution to the model's probability, multiplied by 100. Together they add up to the "
+    "difference between this case's score and the average case's score."
 )
 RAW_UNITS_EXPLANATION = (
     "Contributions are in the model's own output units. Together they add up to the "
@@ -216,10 +216,10 @@ def explain_in_words(
     Examples
     --------
     >>> att = Attribution.from_values(
-    ...     [[-0.4, 0.1]], feature_names=["duration", "amount"], output_space="probability",
-    ...     base_values=0.7, data=[[48, 5951]])
+    ...     [[-0.4, 0.1]], feature_names=["loan_duration", "amount"],
+    ...     output_space="probability", base_values=0.7, data=[[48, 5951]])
     >>> explain_in_words(att, 0, favourable_label="good").against[0].sentence
-    'Duration: 48 lowered the approval score by 40 points.'
+    'Loan duration: 48 lowered the approval score by 40 points.'
     """
     if not 0 <= position < attribution.n_rows:
         raise IndexError(_BAD_INDEX.format(position=position, n_rows=attribution.n_rows))
@@ -240,9 +240,8 @@ def explain_in_words(
         to_prob = _sigmoid if space == "log-odds" else float
         score, base_score = 100.0 * to_prob(output), 100.0 * to_prob(base_value)
         favourable = score >= 100.0 * threshold
-        points_explanation = (
-            POINTS_EXPLANATION if space == "log-odds" else PROBABILITY_POINTS_EXPLANATION
-        )
+        template = POINTS_EXPLANATION if space == "log-odds" else PROBABILITY_POINTS_EXPLANATION
+        points_explanation = template.format(score_name=score_name)
 
     order = np.argsort(-np.abs(points), kind="stable")
     supporting: list[Reason] = []
@@ -277,7 +276,6 @@ def explain_in_words(
         favourable_label=favourable_label,
         threshold=threshold,
         score_name=score_name,
-        output_label=attribution.output_label,
     )
     return Reasons(
         decision=decision,
@@ -322,15 +320,22 @@ def load_display_names(path: str | Path) -> dict[str, str]:
 def feature_label(feature: str, display_names: Mapping[str, str] | None = None) -> str:
     """The human-readable name of a column.
 
+    A name from ``display_names`` wins. Otherwise underscores become spaces
+    and the first letter a capital, except that short or abbreviated names
+    (at most three characters, or with a digit or a capital letter, like
+    "bmi", "s6" or "BP") are kept exactly as written rather than turned into
+    "Bmi" or "S6".
+
     Examples
     --------
-    >>> feature_label("duration_in_month")
-    'Duration in month'
+    >>> feature_label("duration_in_month"), feature_label("purpose"), feature_label("bmi")
+    ('Duration in month', 'Purpose', 'bmi')
     """
     if display_names and feature in display_names:
         return display_names[feature]
     words = feature.replace("_", " ").strip()
-    return words[:1].upper() + words[1:]
+    abbreviated = len(words) <= 3 or any(c.isdigit() or c.isupper() for c in words)
+    return words if abbreviated else words[:1].upper() + words[1:]
 
 
 def format_value(value: object) -> str:
@@ -367,10 +372,10 @@ def _format_float(value: float) -> str:
     if math.isinf(value):
         return "infinite" if value > 0 else "minus infinite"
     if value.is_integer() or abs(value) >= 100:
-        return f"{value:,.0f}"
+        return _rounded(value, 0)
     if abs(value) >= 1:
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{value:.3g}"
+        return _rounded(value, 2).rstrip("0").rstrip(".")
+    return f"{value + 0.0:.3g}"
 
 
 def _sigmoid(x: float) -> float:
@@ -419,23 +424,27 @@ def _decision_sentence(
     favourable_label: str,
     threshold: float,
     score_name: str,
-    output_label: str,
 ) -> str:
     if favourable is None:
         return (
-            f"The model predicts {_format_float(score)} for {output_label} "
+            f"The model predicts {_format_float(score)} "
             f"(the average case: {_format_float(base_score)})."
         )
     needed = _format_float(100.0 * threshold)
-    outcome = f'"{favourable_label}"' if favourable else f'not "{favourable_label}"'
+    outcome = f"“{favourable_label}”" if favourable else f"not “{favourable_label}”"
     relation = "at least" if favourable else "below"
-    score_text = f"{score:.0f}"
+    score_text = _rounded(score, 0)
     if (float(score_text) >= 100.0 * threshold) != favourable:
-        score_text = f"{score:.1f}"  # rounding would contradict the outcome
+        score_text = _rounded(score, 1)  # rounding would contradict the outcome
     return (
         f"The {score_name} is {score_text} out of 100, {relation} the {needed} needed, "
-        f"so the outcome is {outcome} (the average case scores {base_score:.0f})."
+        f"so the outcome is {outcome} (the average case scores {_rounded(base_score, 0)})."
     )
+
+
+def _rounded(value: float, decimals: int) -> str:
+    """``value`` to ``decimals`` places, never "-0" (adding 0.0 turns -0.0 into 0.0)."""
+    return f"{round(value, decimals) + 0.0:,.{decimals}f}"
 
 
 def probability_view(attribution: Attribution) -> Attribution:

@@ -39,7 +39,8 @@ NOTHING_FOUND = (
     "No combination of up to {max_changes} changes to the features you allowed, within the "
     "ranges seen in the data, reaches the threshold."
 )
-FOUND = "{n} option(s) found; each was checked by predicting again."
+FOUND_ONE = "1 option found; it was checked by predicting again."
+FOUND = "{n} options found; each was checked by predicting again."
 
 _NOT_ONE_ROW = "Expected one row to find recourse for, got {n}."
 _COLUMNS_DIFFER = "The row and the reference data must have the same columns; {detail}."
@@ -310,7 +311,7 @@ def find_recourse(
     )
     if not options:
         return result((), NOTHING_FOUND.format(max_changes=max_changes))
-    return result(options, FOUND.format(n=len(options)))
+    return result(options, FOUND_ONE if len(options) == 1 else FOUND.format(n=len(options)))
 
 
 def _prepare(
@@ -489,7 +490,7 @@ def _option(
             up = float(change.to_value) > float(change.from_value)  # type: ignore[arg-type]
             phrases.append(f"{'raise' if up else 'lower'} {name} from {old} to {new}")
         else:
-            phrases.append(f'change {name} from "{old}" to "{new}"')
+            phrases.append(f"change {name} from “{old}” to “{new}”")
     joined = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
     outcome = f"the score would be {score:.0%} (needed: {threshold:.0%})"
     sentence = f"{joined[0].upper()}{joined[1:]}; {outcome}."

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import state
+from dashboard import cache, state
 from dashboard.actions import demo_workspace
+from dashboard.decision_views import ALL, HIGHEST
+from explainers.overview import describe_importance
+from explainers.results import GlobalImportance
+from explainers.what_if import controls_for
 from tests.conftest import ROOT
 
 APP = str(ROOT / "dashboard" / "app.py")
@@ -74,3 +80,77 @@ def test_what_if_edit_changes_the_prediction() -> None:
     assert not at.exception
     assert at.metric[0].value != before
     assert "Changed: Checking account" in " ".join(c.value for c in at.caption)
+
+
+def test_what_if_uses_a_select_box_for_a_two_value_column_and_plain_slider_values() -> None:
+    at = _app(demo_workspace("diabetes"))
+    at.switch_page("screens/what_if.py").run()
+    assert not at.exception, at.exception
+    assert "sex" in [s.label for s in at.selectbox]
+    assert "sex" not in [s.label for s in at.slider]
+    assert next(s for s in at.selectbox if s.label == "sex").options == ["1", "2"]
+    # "%g" formats: "101", not "101.00" next to "87"; s5 keeps its four decimals
+    assert {s.label: s.proto.format for s in at.slider if "g" in s.proto.format} == {
+        "s5": "%.5g",
+        "bmi": "%.3g",
+        "bp": "%.5g",
+        "s2": "%.4g",
+        "s3": "%.3g",
+        "s4": "%.3g",
+    }
+
+
+def test_controls_for_picks_select_boxes_and_steps_from_the_data() -> None:
+    X = pd.DataFrame(
+        {
+            "sex": [1.0, 2.0] * 5,
+            "rate": [1, 2, 3, 4, 1, 2, 3, 4, 1, 2],
+            "s5": np.linspace(3.2581, 6.107, 10).round(4),
+            "age": np.arange(20, 30),
+            "kind": list("abababab") + ["c", "c"],
+        }
+    )
+    controls = {c.column: c for c in controls_for(X)}
+    assert controls["sex"].kind == "select" and controls["sex"].options == (1, 2)
+    assert controls["rate"].options == (1, 2, 3, 4)
+    assert (controls["s5"].kind, controls["s5"].step) == ("slider_float", 0.0001)
+    assert (controls["age"].kind, controls["age"].low, controls["age"].high) == (
+        "slider_int",
+        20.0,
+        29.0,
+    )
+    assert controls["kind"].options == ("a", "b", "c")
+
+
+def test_regression_breakdown_filters_highest_predictions_and_speaks_in_model_units() -> None:
+    at = _app(demo_workspace("diabetes"))
+    at.switch_page("screens/breakdown.py").run()
+    show = at.radio(key="row_filter_regression")
+    assert show.value == ALL
+    show.set_value(HIGHEST).run()
+    assert not at.exception, at.exception
+    scores = [float(o.rsplit(" ", 1)[1]) for o in at.selectbox(key="row_pick").options]
+    assert scores == sorted(scores, reverse=True)
+    assert 0 < len(scores) < len(cache.prepared(demo_workspace("diabetes")).X) / 2
+    captions = " ".join(c.value for c in at.caption)
+    assert "probability" not in captions
+    assert "the model's own units" in captions
+    decision = at.markdown[0].value
+    assert "for predicted value" not in decision and "predicts" in decision
+
+
+def test_overview_caption_counts_the_columns_shown() -> None:
+    at = _app(demo_workspace("diabetes"))
+    at.switch_page("screens/overview.py").run()
+    assert "The eight columns that move" in " ".join(c.value for c in at.caption)
+    six = GlobalImportance(
+        feature_names=tuple("abcdef"),
+        mean_abs=np.linspace(1, 0.5, 6),
+        spread=np.zeros(6),
+        n_rows=100,
+        method="TreeSHAP",
+        output_space="raw",
+        output_label="predicted value",
+    )
+    assert describe_importance(six, top_n=8).startswith("The six columns that move")
+    assert describe_importance(six.top(1), top_n=8).startswith("The column that moves")

@@ -83,7 +83,7 @@ def test_sentences_follow_sign_and_rank_of_attributions() -> None:
         r.points < 0 and " lowered the approval score by " in r.sentence for r in reasons.against
     )
     assert reasons.against[0].points < reasons.against[1].points
-    assert reasons.points_explanation == POINTS_EXPLANATION
+    assert reasons.points_explanation == POINTS_EXPLANATION.format(score_name="approval score")
     all_points = [r.points for r in reasons.supporting + reasons.against]
     assert sum(all_points) == pytest.approx(reasons.score - reasons.base_score)
 
@@ -99,7 +99,9 @@ def test_sentence_wording_uses_labels_display_names_and_rounded_points() -> None
         "Checking account: below 0 DM lowered the approval score by 12 points."
     )
     assert reasons.supporting == ()
-    assert reasons.points_explanation == PROBABILITY_POINTS_EXPLANATION
+    assert reasons.points_explanation == PROBABILITY_POINTS_EXPLANATION.format(
+        score_name="approval score"
+    )
 
 
 def test_refusal_gets_reason_codes_ordered_by_how_much_they_lowered_the_score() -> None:
@@ -112,7 +114,8 @@ def test_refusal_gets_reason_codes_ordered_by_how_much_they_lowered_the_score() 
     assert reasons.favourable is False
     assert reasons.score == pytest.approx(28.0)
     assert reasons.decision.startswith("The approval score is 28 out of 100, below the 50 needed")
-    assert 'not "good"' in reasons.decision
+    assert "not “good”" in reasons.decision
+    assert '"' not in reasons.decision, "one kind of quotes only"
     assert [code.split(":")[0] for code in reasons.reason_codes] == [
         "Duration in month",
         "Status of existing checking account",
@@ -127,7 +130,7 @@ def test_approval_has_no_reason_codes() -> None:
     )
     assert reasons.favourable is True
     assert reasons.reason_codes == ()
-    assert 'so the outcome is "good"' in reasons.decision
+    assert "so the outcome is “good”" in reasons.decision
 
 
 def test_regression_keeps_units() -> None:
@@ -142,7 +145,37 @@ def test_regression_keeps_units() -> None:
     assert reasons.supporting[0].sentence == (
         "Status of existing checking account: below 0 DM raised the prediction by 1,200."
     )
-    assert reasons.decision.startswith("The model predicts 5,900")
+    assert reasons.decision == "The model predicts 5,900 (the average case: 5,000)."
+
+
+@pytest.mark.parametrize("space", ["probability", "log-odds"])
+def test_other_models_speak_of_their_own_score(space: str) -> None:
+    reasons = explain_in_words(
+        attribution([-0.3, 0.1, 0.0, 0.0], base=0.4, space=space),
+        0,
+        favourable_label="bronze",
+        score_name="score for “bronze”",
+    )
+    text = " ".join([reasons.decision, reasons.points_explanation, reasons.against[0].sentence])
+    assert "approval" not in text
+    assert "points on the score for “bronze”" in reasons.points_explanation
+    assert reasons.decision.startswith("The score for “bronze” is ")
+    assert reasons.decision.count("“") == reasons.decision.count("”") == 2
+
+
+def test_scores_never_read_minus_zero() -> None:
+    near_zero = Attribution.from_values(
+        [[-0.3, 0.0, 0.0, 0.0]],
+        base_values=0.3 - 1e-12,
+        data=DATA,
+        feature_names=NAMES,
+        output_space="probability",
+        output_label="probability of good",
+    )
+    reasons = explain_in_words(near_zero, 0, favourable_label="good")
+    assert reasons.score < 0  # a rounding error just below zero
+    assert "-0" not in reasons.decision
+    assert reasons.decision.startswith("The approval score is 0 out of 100")
 
 
 def test_bad_arguments() -> None:
@@ -164,6 +197,8 @@ def test_bad_arguments() -> None:
         (0.123456789, "0.123"),
         (3.14159, "3.14"),
         (12345.678, "12,346"),
+        (-0.0, "0"),
+        (-0.2, "-0.2"),
         (float("nan"), "missing"),
         (None, "missing"),
         (True, "yes"),
@@ -183,6 +218,14 @@ def test_format_value(value: object, text: str) -> None:
 
 def test_feature_label() -> None:
     assert feature_label("duration_in_month") == "Duration in month"
+    # short or abbreviated names are kept as written, not "Bmi" or "S6"
+    assert [feature_label(name) for name in ("bmi", "s6", "BP", "s6_mean", "purpose")] == [
+        "bmi",
+        "s6",
+        "BP",
+        "s6 mean",
+        "Purpose",
+    ]
     assert feature_label("duration_in_month", {"duration_in_month": "Duration"}) == "Duration"
 
 

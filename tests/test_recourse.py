@@ -18,6 +18,8 @@ from explainers.recourse import (
     ALREADY_FAVOURABLE,
     DEMO_DIRECTIONS,
     DEMO_FIXED,
+    FOUND,
+    FOUND_ONE,
     NOTHING_ACTIONABLE,
     NOTHING_FOUND,
     RecourseResult,
@@ -170,6 +172,11 @@ def test_max_options_and_max_changes(synthetic) -> None:
     )
     assert len(result.options) == 1
     assert len(result.options[0].changes) <= 2
+    assert result.message == FOUND_ONE == "1 option found; it was checked by predicting again."
+    several = find_recourse(synthetic_score, REFUSED, synthetic, fixed=("sex",), max_options=3)
+    assert len(several.options) > 1
+    assert several.message == FOUND.format(n=len(several.options))
+    assert "(s)" not in several.message
 
 
 def test_deterministic_by_default(synthetic) -> None:
@@ -245,3 +252,11 @@ def test_german_credit_age_unfixed_only_goes_up(german) -> None:
         row = X.iloc[[i]]
         result = find_recourse(score, row, X, fixed=fixed, directions=DEMO_DIRECTIONS)
         check_options(result, score, row, X, fixed=fixed, directions=DEMO_DIRECTIONS)
+
+
+def test_category_changes_are_quoted_with_curly_quotes(synthetic) -> None:
+    fixed = ["amount", "duration", "age", "rate", "sex"]
+    row = REFUSED.assign(amount=2000, duration=24, age=40, rate=0.0)
+    (option,) = find_recourse(synthetic_score, row, synthetic, fixed=fixed).options
+    assert option.sentence.startswith("Change housing from “rent” to “own”; ")
+    assert '"' not in option.sentence

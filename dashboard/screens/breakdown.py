@@ -38,7 +38,8 @@ with shap_col:
     st.plotly_chart(charts.waterfall(shown, display_names=names), key="waterfall")
     explain_chart(
         f"SHAP ({shown.method}): from the average {shown.output_label} at the top to this "
-        f"row's at the bottom; each bar is one column's push, in {shown.output_space} units."
+        f"row's at the bottom; each bar is one column's push, in "
+        f"{charts.units_text(shown.output_space)}."
     )
 with lime_col:
     try:
@@ -58,8 +59,9 @@ with lime_col:
         key="lime",
     )
     explain_chart(
-        "LIME fits a simple model around this row; bars are its weights in probability units. "
-        "It is approximate: a low fit R² means it describes this row poorly."
+        "LIME fits a simple model around this row; bars are its weights in "
+        f"{charts.units_text(lime_row.output_space)}. It is approximate: a low fit R² means it "
+        "describes this row poorly."
     )
 decision_views.show_trust(
     assess_agreement(shap_row, lime_row, lime_stability=stability, display_names=names)

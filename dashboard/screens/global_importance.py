@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import cache, charts, state
 from dashboard.views import class_picker, explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
+from explainers.reasons import feature_label
 from explainers.results import global_importance
 
 ws, prepared = require_workspace()
@@ -74,7 +75,7 @@ explain_chart(
 feature_options = list(importance.feature_names)
 left, right = st.columns(2)
 feature = left.selectbox(
-    "Column to inspect", feature_options, format_func=lambda f: names.get(f, f)
+    "Column to inspect", feature_options, format_func=lambda f: feature_label(f, names)
 )
 partner = charts.interaction_partner(attribution, feature)
 colour_options = [c for c in attribution.feature_names if c != feature]
@@ -82,15 +83,15 @@ colour_by = right.selectbox(
     "Colour by (strongest interaction first)",
     colour_options,
     index=colour_options.index(partner) if partner in colour_options else 0,
-    format_func=lambda f: names.get(f, f),
+    format_func=lambda f: feature_label(f, names),
 )
 dependence_event = st.plotly_chart(
     charts.dependence(attribution, feature, colour_by=colour_by, display_names=names),
     key="dependence", on_select="rerun", selection_mode="points",
 )  # fmt: skip
 explain_chart(
-    f"How the value of {names.get(feature, feature)} (across) changes its effect (up and down); "
-    f"the colour shows {names.get(colour_by, colour_by)}, the column it interacts with most."
+    f"How the value of {feature_label(feature, names)} (across) changes its effect (up and down); "
+    f"the colour shows {feature_label(colour_by, names)}, the column it interacts with most."
 )
 
 for selection in (event, dependence_event):

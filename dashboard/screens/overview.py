@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import cache, charts
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
-from explainers.overview import column_profile, describe_model_in_words
+from explainers.overview import column_profile, describe_importance, describe_model_in_words
 from explainers.results import global_importance
 
 ws, prepared = require_workspace()
@@ -33,7 +33,7 @@ with model_col, st.container(border=True):
         + (f" ({len(bundle.class_labels)} classes)" if bundle.task != "regression" else "")
         + f"\n- **Explanation method:** {attribution.method}"
         + (" (exact)" if attribution.exact else " (estimated from a sample)")
-        + f"\n- **Output explained:** {attribution.output_label} ({attribution.output_space})"
+        + f"\n- **Output explained:** {charts.output_title(attribution)}"
     )
 with data_col, st.container(border=True):
     st.subheader("Data")
@@ -45,14 +45,11 @@ with data_col, st.container(border=True):
         f"- **Target:** {ws.target or 'none chosen'}"
     )
 
-importance = global_importance(attribution)
+importance, top_n = global_importance(attribution), 8
 st.plotly_chart(
-    charts.importance_bar(importance, top_n=8, display_names=cache.display_names(ws)),
+    charts.importance_bar(importance, top_n=top_n, display_names=cache.display_names(ws)),
     key="overview_importance",
 )
-explain_chart(
-    f"The eight columns that move the model's {attribution.output_label} the most, on average "
-    f"over {importance.n_rows:,} rows. Longer bars matter more; the whiskers are 95% ranges."
-)
+explain_chart(describe_importance(importance, top_n=top_n))
 with st.expander("Every column of the dataset"):
     st.dataframe(column_profile(frame), hide_index=True)

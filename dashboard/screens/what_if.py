@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard import cache, charts, decision_views
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
-from explainers.reasons import probability_view
+from explainers.reasons import feature_label, format_value, probability_view
 from explainers.results import global_importance
 from explainers.what_if import apply_edits, changed_columns, controls_for
 
@@ -26,19 +26,22 @@ if st.button("Reset to the original values"):
 columns = st.columns(3)
 for position, column in enumerate(order):
     control, current = controls[column], row[column].iloc[0]
-    label, key = names.get(column, column), f"whatif_{row_id}_{column}"
+    label, key = feature_label(column, names), f"whatif_{row_id}_{column}"
     with columns[position % 3]:
         if control.kind == "select":
             options = list(control.options)
             index = options.index(current) if current in options else 0
-            edits[column] = st.selectbox(label, options, index=index, key=key)
+            edits[column] = st.selectbox(label, options, index=index, format_func=format_value,
+                                         key=key)  # fmt: skip
         elif pd.isna(current) or control.low == control.high:
-            st.text_input(label, value=str(current), disabled=True, key=key)
+            st.text_input(label, value=format_value(current), disabled=True, key=key)
         elif control.kind == "slider_int":
             edits[column] = st.slider(label, int(control.low), int(control.high), int(current),
                                       key=key)  # fmt: skip
         else:
-            edits[column] = st.slider(label, control.low, control.high, float(current), key=key)
+            edits[column] = st.slider(label, control.low, control.high, float(current),
+                                      step=control.step, format=control.number_format,
+                                      key=key)  # fmt: skip
 
 edited = apply_edits(row, edits)
 k = cache.output_index(ws)
@@ -57,9 +60,8 @@ st.metric(
     f"Predicted {'value' if prepared.bundle.task == 'regression' else 'probability of ' + label}",
     f"{after:.3f}", delta=f"{after - before:+.3f}" if changed else None,
 )  # fmt: skip
-st.caption(
-    "Changed: " + ", ".join(names.get(c, c) for c in changed) if changed else "No changes yet."
-)
+changed_text = ", ".join(feature_label(c, names) for c in changed)
+st.caption(f"Changed: {changed_text}" if changed else "No changes yet.")
 st.plotly_chart(
     charts.waterfall(shap_edited, display_names=names, title="Why the edited row gets this"),
     key="whatif_waterfall",
