@@ -14,7 +14,6 @@ from pathlib import Path
 from explainers.errors import ExplainerError, describe
 from sample_models import DEMOS, Demo
 
-APP = Path(__file__).resolve().parent / "app.py"
 TRUST_ENV = "WHYBOX_TRUST_UNKNOWN_PICKLES"
 DEMO_ENV = "WHYBOX_START_WITH_DEMO"
 
@@ -102,15 +101,7 @@ def _serve(args: argparse.Namespace, *, demo: bool) -> int:
     env = dict(os.environ)
     env[DEMO_ENV] = "1" if demo else "0"
     env[TRUST_ENV] = "1" if args.trust_unknown_pickles else "0"
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.port", str(args.port),
-        "--server.address", args.host,
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        "--server.maxUploadSize", "200",
-        "--global.developmentMode", "false",
-    ]  # fmt: skip
+    command = [sys.executable, "-m", "dashboard.server", str(args.port), args.host]
     print(f"whybox is starting at http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
     try:
         return subprocess.call(command, env=env)
