@@ -32,6 +32,8 @@ def main(argv: list[str]) -> None:
         "browser_gatherUsageStats": False,
         "server_maxUploadSize": 200,
         "global_developmentMode": False,
+        "client_showErrorDetails": "none",
+        "client_toolbarMode": "minimal",
     }
     bootstrap.load_config_options(flag_options=options)
     bootstrap.run(str(APP), False, [], options)
