@@ -6,7 +6,6 @@ import argparse
 import hashlib
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -103,10 +102,8 @@ def _serve(args: argparse.Namespace, *, demo: bool) -> int:
     env[TRUST_ENV] = "1" if args.trust_unknown_pickles else "0"
     command = [sys.executable, "-m", "dashboard.server", str(args.port), args.host]
     print(f"whybox is starting at http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
-    try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return 0
+    # replace this process, so stopping `whybox demo` (Ctrl+C, SIGTERM) stops the server
+    os.execve(sys.executable, command, env)
 
 
 def _explain(args: argparse.Namespace) -> int:
