@@ -1,44 +1,41 @@
 """How often recourse finds a valid option for the demo's refused applicants, and how fast.
 
-Not a test. Trains the demo-style pipeline (OneHotEncoder + GradientBoosting,
-random_state=0) on the German credit data, takes every applicant it refuses
-(score < 0.5) and runs :func:`explainers.recourse.find_recourse` with the demo's
-fixed features and directions. Every option is re-predicted here and checked.
+Not a test. Loads the bundled loan model (``sample_models/loan_model.joblib``,
+through the same safe loader as uploads) and its 1,000 applicants, takes every
+applicant it refuses (score < 0.5) and runs :func:`explainers.recourse.find_recourse`
+with the demo's fixed features and directions. Every option is re-predicted
+here and checked.
 
-Run: ``python benchmarks/recourse_german.py [--data PATH] [--limit N]``
+Run: ``python -m benchmarks.recourse_german [--limit N]``
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import GradientBoostingClassifier
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder
 
+from explainers.loading import load_files
 from explainers.recourse import DEMO_DIRECTIONS, DEMO_FIXED, find_recourse
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_models"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="/work/shared/data/german_credit.csv")
     parser.add_argument("--limit", type=int, default=0, help="only the first N refused (0: all)")
     args = parser.parse_args()
 
-    X = pd.read_csv(args.data)
-    y = (X.pop("creditability") == "good").astype(int)
-    categorical = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
-    encoder = ColumnTransformer(
-        [("cat", OneHotEncoder(handle_unknown="ignore"), categorical)], remainder="passthrough"
+    loan = load_files(
+        SAMPLES / "loan_model.joblib", SAMPLES / "german_credit.csv", target="creditability"
     )
-    model = make_pipeline(encoder, GradientBoostingClassifier(random_state=0)).fit(X, y)
+    X, good = loan.X, loan.bundle.output_index("good")
 
     def score(frame: pd.DataFrame) -> np.ndarray:
-        return model.predict_proba(frame)[:, 1]
+        return loan.bundle.predict_output(frame)[:, good]
 
     refused = np.flatnonzero(score(X) < 0.5)
     if args.limit:
