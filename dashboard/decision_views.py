@@ -49,6 +49,14 @@ def _filtered_rows(ws: state.Workspace, X: pd.DataFrame, scores: np.ndarray) -> 
     return X.index[order[::-1][:n_shown] if choice == HIGHEST else order[:n_shown]]
 
 
+def open_row(row_id: object) -> None:
+    """Show one row on "One decision" (from a chart click), whatever the filter was."""
+    state.select_row(row_id)
+    st.session_state["row_filter"] = ALL
+    st.session_state.pop("row_filter_regression", None)  # its default is "All rows"
+    st.switch_page("screens/breakdown.py")
+
+
 def pick_row(ws: state.Workspace, X: pd.DataFrame) -> object:
     """Row picker: a filter, then a row by index or ID. Returns the row's index label."""
     scores = cache.predictions(ws)

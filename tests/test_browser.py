@@ -301,3 +301,28 @@ def test_upload_the_regression_demo_files_every_page_is_clean(
     for link, n_charts in pages.items():
         visit(page, link, n_charts, f"diabetes-{slug(link)}")
     expect(page.locator('[data-testid="stMain"]')).to_contain_text("Upload a current dataset")
+
+
+def test_clicking_a_beeswarm_dot_opens_that_row(page: Page, demo_server: Server) -> None:
+    open_app(page, demo_server)
+    go_to(page, "What matters overall")
+    wait_for_charts(page, 3, "what matters overall")
+    # the pixel of one dot of the top feature, from plotly's own axes
+    dot = page.evaluate(
+        """() => {
+          const gd = document.querySelectorAll('.js-plotly-plot')[1];
+          const trace = gd._fullData[gd._fullData.length - 1];
+          const i = 5, layout = gd._fullLayout, box = gd.getBoundingClientRect();
+          return {
+            x: box.left + layout._size.l + layout.xaxis.l2p(trace.x[i]),
+            y: box.top + layout._size.t + layout.yaxis.l2p(trace.y[i]),
+            row: String(trace.customdata[i]),
+          };
+        }"""
+    )
+    page.mouse.click(dot["x"], dot["y"])
+    heading = page.locator('[data-testid="stMain"] h1')
+    expect(heading.first).to_have_text("One decision", timeout=60_000)
+    settle(page)
+    assert_clean(page, "one decision after a click")
+    assert selected(page, "Row").startswith(f"row {dot['row']} ")

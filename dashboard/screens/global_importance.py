@@ -9,7 +9,7 @@ import time
 
 import streamlit as st
 
-from dashboard import cache, charts, state
+from dashboard import cache, charts, decision_views
 from dashboard.views import class_picker, explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
 from explainers.reasons import feature_label
@@ -98,5 +98,4 @@ for selection in (event, dependence_event):
     points = (selection or {}).get("selection", {}).get("points", [])
     if points and "customdata" in points[0]:
         row_id = points[0]["customdata"]
-        state.select_row(prepared.X.index[prepared.X.index.astype(str) == str(row_id)][0])
-        st.switch_page("screens/breakdown.py")
+        decision_views.open_row(prepared.X.index[prepared.X.index.astype(str) == str(row_id)][0])
