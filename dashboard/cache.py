@@ -271,6 +271,7 @@ def decision_reasons(ws: Workspace, attribution: Attribution, *, top_n: int = 3)
     return explain_in_words(
         attribution, 0, display_names=display_names(ws),
         favourable_label=label, top_n=top_n, score_name=score_name,
+        multiclass=prepared(ws).bundle.task == "multiclass",
     )  # fmt: skip
 
 

@@ -303,6 +303,7 @@ def summarise_decision(
         favourable_label=label or "prediction",
         threshold=threshold,
         score_name=score_name,
+        multiclass=bundle.task == "multiclass",
     )
     recourse = None
     if not regression and reasons.favourable is False:

@@ -176,6 +176,7 @@ def explain_in_words(
     top_n: int = 3,
     threshold: float = 0.5,
     score_name: str = "approval score",
+    multiclass: bool = False,
 ) -> Reasons:
     """Write the reasons for one row's decision as sentences.
 
@@ -196,6 +197,11 @@ def explain_in_words(
         The name of the favourable outcome, e.g. ``"good"``.
     top_n : int, default 3
         Most factors listed on each side, and most reason codes.
+    multiclass : bool, default False
+        Whether the model has more than two classes. A multiclass model's
+        log-odds are one class's softmax margin, which a sigmoid does not turn
+        into that class's probability, so they are then reported in the
+        model's own units rather than as points of a probability.
     threshold : float, default 0.5
         Probability at or above which the outcome is favourable
         (classification only).
@@ -228,6 +234,8 @@ def explain_in_words(
     if not 0.0 < threshold < 1.0:
         raise ValueError(_BAD_THRESHOLD.format(threshold=threshold))
     space = attribution.output_space
+    if space == "log-odds" and multiclass:
+        space = "raw"
     base_value = float(attribution.base_values[position])
     points = to_probability_points(
         attribution.values[position], base_value=base_value, output_space=space

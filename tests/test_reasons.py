@@ -241,3 +241,19 @@ def test_load_display_names(tmp_path) -> None:
         load_display_names(path)
     with pytest.raises(DataValidationError, match="could not be read"):
         load_display_names(tmp_path / "absent.json")
+
+
+def test_multiclass_margins_are_reported_in_model_units_not_sigmoid_points() -> None:
+    attribution = Attribution.from_values(
+        [[1.2, -0.4]],
+        feature_names=["a", "b"],
+        output_space="log-odds",
+        base_values=0.3,
+        data=[[1, 2]],
+        output_label="log-odds of setosa",
+    )
+    reasons = explain_in_words(attribution, 0, favourable_label="setosa", multiclass=True)
+    assert reasons.favourable is None
+    assert reasons.points_explanation == RAW_UNITS_EXPLANATION
+    assert reasons.score == pytest.approx(1.1)
+    assert [r.points for r in reasons.supporting] == [pytest.approx(1.2)]
