@@ -223,9 +223,12 @@ def explain_table(
 
 
 def _labels(bundle: ModelBundle, prediction: npt.NDArray[np.float64]) -> npt.NDArray[np.object_]:
-    if bundle.task == "regression":
-        return prediction[:, 0].astype(object)
-    return np.asarray(bundle.class_labels, dtype=object)[prediction.argmax(axis=1)]
+    labels: npt.NDArray[np.object_] = (
+        prediction[:, 0].astype(object)
+        if bundle.task == "regression"
+        else np.asarray(bundle.class_labels, dtype=object)[prediction.argmax(axis=1)]
+    )
+    return labels
 
 
 def attribution_columns(table: pd.DataFrame) -> list[str]:

@@ -19,10 +19,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import dask
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+from dask.delayed import delayed
 from distributed import Client, LocalCluster
 
 from explainers.batch import (
@@ -172,7 +172,7 @@ def explain_dask(
         shared_bundle, shared_settings = client.scatter([bundle, settings], broadcast=True)
         parts = ddf.to_delayed()
         tasks = [
-            dask.delayed(_explain_partition)(
+            delayed(_explain_partition)(
                 part, int(offset), i, shared_bundle, shared_settings, target, str(out)
             )
             for i, (part, offset) in enumerate(zip(parts, offsets, strict=True))
