@@ -254,7 +254,10 @@ def dask_loan(n_rows: int) -> Row:
         big.to_csv(data, index=False)
         seconds, peak, run = timed(
             lambda: explain_dask(
-                prepared.bundle, data, Path(tmp) / "out", target="creditability",
+                prepared.bundle,
+                data,
+                Path(tmp) / "out",
+                target="creditability",
                 blocksize="16MB",
             )  # fmt: skip
         )

@@ -54,9 +54,7 @@ FloatArray = npt.NDArray[np.float64]
 Kind = Literal["native", "tree", "linear", "agnostic"]
 
 # one TreeExplainer per fitted estimator and process: building it walks every tree
-_TREE_EXPLAINERS: weakref.WeakKeyDictionary[Any, shap.TreeExplainer] = (
-    weakref.WeakKeyDictionary()
-)
+_TREE_EXPLAINERS: weakref.WeakKeyDictionary[Any, shap.TreeExplainer] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -279,9 +277,12 @@ def _estimator_kind(estimator: Any) -> Kind:
         return "native"
     if hasattr(estimator, "coef_") and hasattr(estimator, "intercept_"):
         if module.startswith("sklearn.linear_model") or module.startswith("sklearn.svm"):
-            return "linear" if hasattr(estimator, "decision_function") or module.startswith(
-                "sklearn.linear_model"
-            ) else "agnostic"
+            return (
+                "linear"
+                if hasattr(estimator, "decision_function")
+                or module.startswith("sklearn.linear_model")
+                else "agnostic"
+            )
     if module.startswith(("sklearn.ensemble", "sklearn.tree", "catboost")):
         return "tree"
     return "agnostic"
@@ -394,9 +395,11 @@ def _agnostic(
         masks = _permutation_masks(rng, n_features, n_permutations)
         masked = np.where(masks[:, None, :], row, background[None, :, :])
         flat = masked.reshape(-1, n_features)
-        outputs = bundle.predict_output(codec.decode(flat)).reshape(
-            len(masks), len(background), n_outputs
-        ).mean(axis=1)
+        outputs = (
+            bundle.predict_output(codec.decode(flat))
+            .reshape(len(masks), len(background), n_outputs)
+            .mean(axis=1)
+        )
         values[i], base[i] = _permutation_values(masks, outputs, n_permutations)
     space: OutputSpace = "raw" if bundle.task == "regression" else "probability"
     return _RawAttribution(
