@@ -153,7 +153,7 @@ def explain_rows(
             {
                 "row_id": positions if row_positions is not None else list(X.index),
                 "prediction": prediction[:, k],
-                "predicted_label": _labels(bundle, prediction).astype(str),
+                "predicted_label": bundle.labels_from_output(prediction).astype(str),
             }
         )
     ]
@@ -220,15 +220,6 @@ def explain_table(
     """
     settings = table_settings(bundle, X, method=method, output=output, random_state=random_state)
     return explain_rows(bundle, X, settings, pool=pool)
-
-
-def _labels(bundle: ModelBundle, prediction: npt.NDArray[np.float64]) -> npt.NDArray[np.object_]:
-    labels: npt.NDArray[np.object_] = (
-        prediction[:, 0].astype(object)
-        if bundle.task == "regression"
-        else np.asarray(bundle.class_labels, dtype=object)[prediction.argmax(axis=1)]
-    )
-    return labels
 
 
 def attribution_columns(table: pd.DataFrame) -> list[str]:

@@ -146,7 +146,10 @@ class ModelBundle:
 
     def predict_labels(self, X: pd.DataFrame) -> npt.NDArray[np.object_]:
         """Predicted class label (as text) per row; predictions for regression."""
-        out = self.predict_output(X)
+        return self.labels_from_output(self.predict_output(X))
+
+    def labels_from_output(self, out: npt.NDArray[np.float64]) -> npt.NDArray[np.object_]:
+        """Labels for outputs already computed by :meth:`predict_output`."""
         labels: npt.NDArray[np.object_] = (
             out[:, 0].astype(object)
             if self.task == "regression"
