@@ -8,9 +8,15 @@ from pathlib import Path
 
 import streamlit as st
 
+st.set_page_config(page_title="whybox", page_icon=":material/search_insights:", layout="wide")
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from a checkout
     sys.path.insert(0, str(ROOT))
+
+from dashboard.preload import request_chart_library  # noqa: E402
+
+request_chart_library()  # before the heavy imports below, which can wait on the warm-up
 
 from dashboard import actions, state  # noqa: E402
 from dashboard.cli import DEMO_ENV  # noqa: E402
@@ -20,8 +26,6 @@ from explainers.errors import ExplainerError  # noqa: E402
 # Not "pages/": Streamlit treats a pages/ folder beside the entry point as its old
 # multipage layout, and a deep link (or a refresh) would run a page without this file.
 SCREENS = Path(__file__).resolve().parent / "screens"
-
-st.set_page_config(page_title="whybox", page_icon=":material/search_insights:", layout="wide")
 
 if os.environ.get(DEMO_ENV) == "1" and "whybox.demo_started" not in st.session_state:
     st.session_state["whybox.demo_started"] = True

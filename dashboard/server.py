@@ -4,6 +4,11 @@
 Streamlit starts and the browser loads its page, a background thread imports
 the explainer stack (shap, lime, scikit-learn: about two seconds), so the
 first page a visitor opens does not wait for it.
+
+Three of Streamlit's start-up habits cost the demo about 2 s on 2 cores and
+do nothing for an installed app, so they are switched off here (see
+``_skip_streamlit_start_up_work``); ``tests/test_cli_serve.py`` checks that
+the names this touches still exist.
 """
 
 from __future__ import annotations
@@ -14,14 +19,35 @@ import threading
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent / "app.py"
+# While the warm-up imports hold the GIL, the server thread gets it back every
+# 0.5 ms instead of every 5 ms, so the browser's files and messages are not held up.
+START_UP_SWITCH_INTERVAL_S = 0.0005
 
 
-def _warm_imports() -> None:
+def _warm_imports(normal_switch_interval: float) -> None:
     import dashboard.cache  # noqa: F401  (imports shap, lime, scikit-learn, the loaders)
 
     # Streamlit runs a full collection after every script run; with the explainer
     # stack imported that walk took about 0.25 s a run. Frozen objects are skipped.
     gc.freeze()
+    sys.setswitchinterval(normal_switch_interval)
+
+
+def _skip_streamlit_start_up_work() -> None:
+    """Turn off two one-off costs of a Streamlit start that whybox has no use for.
+
+    - The custom-component scan reads the metadata of every installed package
+      (0.6 s); whybox uses no custom components.
+    - The first element a session sends checks whether Streamlit runs in a REPL
+      with ``inspect.stack()``, which resolves the module of every frame against
+      all of ``sys.modules`` (up to 1 s while the warm-up imports run); whybox
+      never runs in a REPL.
+    """
+    from streamlit import delta_generator
+    from streamlit.components.v2 import manifest_scanner
+
+    manifest_scanner.scan_component_manifests = lambda *args, **kwargs: []
+    delta_generator._use_warning_has_been_displayed = True
 
 
 def main(argv: list[str]) -> None:
@@ -29,7 +55,15 @@ def main(argv: list[str]) -> None:
     port, host = int(argv[0]), argv[1]
     from streamlit.web import bootstrap
 
-    threading.Thread(target=_warm_imports, name="whybox-warm-imports", daemon=True).start()
+    _skip_streamlit_start_up_work()
+    normal_switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(START_UP_SWITCH_INTERVAL_S)
+    threading.Thread(
+        target=_warm_imports,
+        args=(normal_switch_interval,),
+        name="whybox-warm-imports",
+        daemon=True,
+    ).start()
     options = {
         "server_port": port,
         "server_address": host,

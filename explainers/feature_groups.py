@@ -19,6 +19,7 @@ import pandas as pd
 from explainers.errors import UnsupportedModelError
 
 _PROBE_ROWS = 2_000
+_PROBE_CELLS = 4_000_000  # transformed cells per probing call (32 MB as float64)
 MIXED_COLUMNS = (
     "The model's preprocessing mixes several uploaded columns into one ({name}), "
     "so its effect cannot be split between them."
@@ -54,24 +55,38 @@ def group_matrix(
     """
     sample = X.iloc[:_PROBE_ROWS]
     base = to_dense(preprocessor.transform(sample))
-    n_out = base.shape[1]
-    owners: list[set[int]] = [set() for _ in range(n_out)]
+    n_rows, n_out = base.shape
+    owners = np.zeros((n_out, X.shape[1]), dtype=bool)
     rng = np.random.default_rng(random_state)
-    for j, column in enumerate(X.columns):
-        probe = sample.copy()
-        values = sample[column].to_numpy()
-        probe[column] = values[_derangement(rng, len(values))]
-        changed = ~np.isclose(to_dense(preprocessor.transform(probe)), base, equal_nan=True)
-        for changed_output in np.flatnonzero(changed.any(axis=0)):
-            owners[int(changed_output)].add(j)
+    # One transform call per batch of probes: a call's fixed cost (pandas checks in
+    # every encoder) was most of the time when each column had its own call.
+    per_call = max(1, _PROBE_CELLS // max(1, n_rows * n_out))
+    for start in range(0, X.shape[1], per_call):
+        columns = list(X.columns[start : start + per_call])
+        probes = pd.concat([_shuffled(sample, c, rng) for c in columns], ignore_index=True)
+        probed = to_dense(preprocessor.transform(probes)).reshape(len(columns), n_rows, n_out)
+        changed = ~np.isclose(probed, base, equal_nan=True)
+        owners[:, start : start + len(columns)] = changed.any(axis=1).T
     names = transformed_names(preprocessor, n_out)
     matrix = np.zeros((n_out, X.shape[1]))
     for k, owner in enumerate(owners):
-        if len(owner) > 1:
+        if owner.sum() > 1:
             raise UnsupportedModelError(MIXED_COLUMNS.format(name=names[k]))
-        j = owner.pop() if owner else _match_by_name(names[k], list(X.columns))
+        j = (
+            int(np.flatnonzero(owner)[0])
+            if owner.any()
+            else _match_by_name(names[k], list(X.columns))
+        )
         matrix[k, j] = 1.0
     return matrix
+
+
+def _shuffled(sample: pd.DataFrame, column: Any, rng: np.random.Generator) -> pd.DataFrame:
+    """``sample`` with one column's values moved so that every row gets another's."""
+    probe = sample.copy()
+    values = sample[column].to_numpy()
+    probe[column] = values[_derangement(rng, len(values))]
+    return probe
 
 
 def _derangement(rng: np.random.Generator, n: int) -> npt.NDArray[np.int_]:

@@ -51,13 +51,13 @@ def _stored_for(ws: state.Workspace, value: object) -> tuple[tuple[str, str], ob
 def test_every_health_page_runs_on_the_loan_demo_without_errors(page: str) -> None:
     at = _run(demo_workspace("loan"), page)
     assert not at.error, [e.value for e in at.error]
-    assert at.get("plotly_chart"), f"{page} drew no chart"
+    assert at.main.get("plotly_chart"), f"{page} drew no chart"
     assert at.caption, "every chart needs its sentence"
 
 
 def test_performance_on_the_loan_demo_flags_overfitting_and_has_the_threshold() -> None:
     at = _run(demo_workspace("loan"), "screens/performance.py")
-    assert len(at.get("plotly_chart")) == 5  # comparison, sweep, ROC, calibration, confusion
+    assert len(at.main.get("plotly_chart")) == 5  # comparison, sweep, ROC, calibration, confusion
     assert [m.label for m in at.metric] == [
         "ROC AUC", "Accuracy", "Precision", "Recall", "F1", "Brier score",
     ]  # fmt: skip
@@ -91,7 +91,7 @@ def test_performance_on_the_regression_demo_shows_residuals() -> None:
     at = _run(demo_workspace("diabetes"), "screens/performance.py")
     assert not at.error
     assert [m.label for m in at.metric] == ["R²", "RMSE", "MAE"]
-    assert len(at.get("plotly_chart")) == 1
+    assert len(at.main.get("plotly_chart")) == 1
     assert not at.slider
     assert health_cache.NO_TRAINING in _texts(at)
     assert [box.icon for box in at.info] == [":material/attach_file:"]
@@ -104,7 +104,7 @@ def test_uploaded_training_data_is_compared_with_the_test_data() -> None:
     stored = {health_cache.TRAINING_DATA: _stored_for(ws, training)}
     at = _run(ws, "screens/performance.py", **stored)
     assert not at.error
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.main.get("plotly_chart")) == 2
     assert "diabetes_train.csv" in _texts(at)
     assert health_cache.NO_TRAINING not in _texts(at)
 
@@ -122,7 +122,7 @@ def test_a_column_marking_the_split_gives_training_against_test() -> None:
     text = _texts(at)
     assert "rows of marked.csv marked 'test'" in text
     assert "148 rows with a known outcome" in text
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.main.get("plotly_chart")) == 2
 
 
 @pytest.mark.parametrize("page", ["screens/performance.py", "screens/fairness.py"])
@@ -137,7 +137,7 @@ def test_fairness_on_the_loan_demo_compares_sex_and_age_bands() -> None:
     picker = at.multiselect(key="fairness_features")
     assert picker.value == ["sex", "age band"]
     assert "Personal status and sex" in picker.options  # display names, not column names
-    assert len(at.get("plotly_chart")) == 4  # rates and attribution per feature
+    assert len(at.main.get("plotly_chart")) == 4  # rates and attribution per feature
     assert len(at.dataframe) == 2
     text = _texts(at)
     assert "Unequal chances of being approved by age band" in text
@@ -155,21 +155,21 @@ def test_fairness_without_a_feature_asks_for_one() -> None:
     at = _run(demo_workspace("loan"), "screens/fairness.py")
     at.multiselect(key="fairness_features").set_value([]).run()
     assert not at.exception
-    assert not at.get("plotly_chart")
+    assert not at.main.get("plotly_chart")
     assert "Pick at least one sensitive feature" in _texts(at)
 
 
 def test_fairness_on_a_regression_model_explains_why_not() -> None:
     at = _run(demo_workspace("diabetes"), "screens/fairness.py")
     assert health_cache.NOT_CLASSIFIER in _texts(at)
-    assert not at.get("plotly_chart")
+    assert not at.main.get("plotly_chart")
 
 
 @pytest.mark.parametrize("demo", ["loan", "diabetes"])
 def test_data_quality_shows_findings_with_severity(demo: str) -> None:
     at = _run(demo_workspace(demo), "screens/data_quality.py")
     assert not at.error
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.main.get("plotly_chart")) == 2
     assert [m.label for m in at.metric] == [
         ":material/error: High concern", ":material/warning: Medium concern",
         ":material/info: Minor", ":material/check_circle: For information",
@@ -195,7 +195,7 @@ def test_data_quality_can_check_the_current_data() -> None:
 
 def test_drift_on_the_loan_demo_finds_the_shift() -> None:
     at = _run(demo_workspace("loan"), "screens/drift.py")
-    assert len(at.get("plotly_chart")) == 4  # PSI, one feature, predictions, attribution ranks
+    assert len(at.main.get("plotly_chart")) == 4  # PSI, one feature, predictions, attribution ranks
     text = _texts(at)
     assert "Major shift in Loan duration (months)" in text
     assert "duration_in_month" not in text
@@ -209,7 +209,7 @@ def test_drift_without_current_data_says_what_to_upload() -> None:
     at = _run(demo_workspace("diabetes"), "screens/drift.py")
     assert not at.error
     assert health_cache.NO_CURRENT in _texts(at)
-    assert not at.get("plotly_chart")
+    assert not at.main.get("plotly_chart")
 
 
 def test_drift_on_uploaded_current_data() -> None:
@@ -219,7 +219,7 @@ def test_drift_on_uploaded_current_data() -> None:
     current = uploaded("diabetes_now.csv", _csv(shifted))
     at = _run(ws, "screens/drift.py", **{health_cache.CURRENT_DATA: _stored_for(ws, current)})
     assert not at.error
-    assert len(at.get("plotly_chart")) == 4
+    assert len(at.main.get("plotly_chart")) == 4
     assert "Major shift in bmi" in _texts(at)
 
 

@@ -32,7 +32,7 @@ def _app(ws: state.Workspace | None) -> AppTest:
 
 
 def _charts(at: AppTest) -> list:
-    return list(at.get("plotly_chart"))
+    return list(at.main.get("plotly_chart"))
 
 
 def test_upload_page_offers_the_demos() -> None:

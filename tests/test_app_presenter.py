@@ -36,7 +36,7 @@ def test_presenter_view_of_a_refused_applicant_speaks_plainly() -> None:
     assert "The main reasons" in text
     assert "What would change it" in text
     assert not JARGON.search(text), JARGON.findall(text)
-    assert not at.get("plotly_chart"), "presenter mode shows no charts"
+    assert not at.main.get("plotly_chart"), "presenter mode shows no charts"
 
 
 def test_presenter_view_has_no_method_names_in_any_markdown() -> None:
@@ -59,11 +59,11 @@ def test_presenter_view_of_an_approved_applicant_gives_reasons_without_recourse(
 
 def test_switching_presenter_mode_on_replaces_the_charts_with_the_plain_view() -> None:
     at = _breakdown("loan", presenter=False)
-    assert at.get("plotly_chart")
+    assert at.main.get("plotly_chart")
     at.session_state[state.PRESENTER] = True  # what the sidebar toggle sets
     at.run()
     assert not at.exception, at.exception
-    assert not at.get("plotly_chart")
+    assert not at.main.get("plotly_chart")
     assert "What would change it" in "\n".join(_main_markdown(at))
 
 

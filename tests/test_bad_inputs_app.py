@@ -97,7 +97,7 @@ def test_upload(
         at.switch_page("screens/overview.py").run()
         assert not at.exception and not at.error
         assert at.title[0].value == "Overview"
-        assert at.get("plotly_chart")
+        assert at.main.get("plotly_chart")
     else:
         assert not at.error, [e.value for e in at.error]
         assert current.data.digest == digest(files.data.read_bytes())

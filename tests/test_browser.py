@@ -310,7 +310,7 @@ def test_clicking_a_beeswarm_dot_opens_that_row(page: Page, demo_server: Server)
     # the pixel of one dot of the top feature, from plotly's own axes
     dot = page.evaluate(
         """() => {
-          const gd = document.querySelectorAll('.js-plotly-plot')[1];
+          const gd = document.querySelectorAll('[data-testid="stMain"] .js-plotly-plot')[1];
           const trace = gd._fullData[gd._fullData.length - 1];
           const i = 5, layout = gd._fullLayout, box = gd.getBoundingClientRect();
           return {

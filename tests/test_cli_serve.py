@@ -56,3 +56,12 @@ def test_bad_usage_is_one_error_line_and_status_2() -> None:
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ")
+
+
+def test_the_streamlit_start_up_work_the_server_skips_still_exists() -> None:
+    """The server replaces two Streamlit internals; a rename upstream must fail here."""
+    from streamlit import delta_generator
+    from streamlit.components.v2 import manifest_scanner
+
+    assert callable(manifest_scanner.scan_component_manifests)
+    assert isinstance(delta_generator._use_warning_has_been_displayed, bool)

@@ -1,0 +1,25 @@
+"""Have the browser load the chart library while the first page is still computing."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+_REQUESTED = "whybox.chart_library_requested"
+_KEY = "whybox_chart_preload"
+
+
+def request_chart_library() -> None:
+    """On a session's first run, put a hidden, empty chart in the sidebar.
+
+    Streamlit's browser code fetches and compiles plotly.js (4.7 MB) only when the
+    first chart arrives; on the demo that took 1.5 s after the chart's data came.
+    Sent first, this empty chart starts that work while the server is still
+    importing and explaining. Later runs leave it out, so Streamlit removes it.
+    """
+    if st.session_state.get(_REQUESTED):
+        return
+    st.session_state[_REQUESTED] = True
+    with st.sidebar.container(key=_KEY):
+        st.html(f"<style>.st-key-{_KEY} {{ display: none; }}</style>")
+        st.plotly_chart(go.Figure(), config={"displayModeBar": False})
