@@ -49,6 +49,7 @@ import pandas as pd
 from explainers.errors import ExplainerError
 from explainers.lime_attributions import DEFAULT_SAMPLES, explain_lime
 from explainers.model_bundle import ModelBundle
+from explainers.process_priority import lower_priority
 from explainers.results import Attribution
 from explainers.shap_attributions import (
     DEFAULT_BACKGROUND,
@@ -70,7 +71,6 @@ _WHOLE_TABLE_KINDS = frozenset({"native", "linear"})
 _WORKER_PAYLOADS: OrderedDict[str, tuple[str, ModelBundle, object]] = OrderedDict()
 _WORKER_KEEP = 4
 INLINE_BUDGET_S = 0.5
-WORKER_NICENESS = 10
 
 
 class ExplanationCancelled(ExplainerError):
@@ -130,14 +130,6 @@ def _explain_chunk(chunk: _Chunk) -> Attribution:
         num_samples=settings.num_samples,
         random_state=settings.random_state,
     )
-
-
-def _lower_priority() -> None:
-    """Worker start: yield the CPU to the server and browsers, so pages stay responsive."""
-    try:
-        os.nice(WORKER_NICENESS)
-    except OSError:  # not permitted on this system: run at normal priority
-        pass
 
 
 def _warm_up() -> int:
@@ -353,10 +345,12 @@ class ExplainPool:
     def _start(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context(self.start_method)
         if self.start_method == "forkserver":
-            # workers fork from a server that has imported shap, sklearn and whybox once
-            context.set_forkserver_preload(["explainers.parallel"])
+            # workers fork from a server that has imported shap, sklearn and whybox once,
+            # at the lowest priority (forkserver_preload lowers it before those imports)
+            context.set_forkserver_preload(["explainers.forkserver_preload", "explainers.parallel"])
+        # and again in each worker, for the other start methods
         return ProcessPoolExecutor(
-            max_workers=self.n_jobs, mp_context=context, initializer=_lower_priority
+            max_workers=self.n_jobs, mp_context=context, initializer=lower_priority
         )
 
     def warm_up(self) -> None:
