@@ -14,12 +14,15 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
+from dashboard.cli import DEMO_ENV  # noqa: E402
 from dashboard.preload import request_chart_library  # noqa: E402
 
-request_chart_library()  # before the heavy imports below, which can wait on the warm-up
+DEMO_STARTED = "whybox.demo_started"
+opens_demo = os.environ.get(DEMO_ENV) == "1" and DEMO_STARTED not in st.session_state
+if opens_demo:  # its first page is a chart: start the browser on plotly.js now,
+    request_chart_library()  # before the imports below, which can wait on the warm-up
 
 from dashboard import actions, state  # noqa: E402
-from dashboard.cli import DEMO_ENV  # noqa: E402
 from dashboard.views import show_error, sidebar_summary  # noqa: E402
 from explainers.errors import ExplainerError  # noqa: E402
 
@@ -27,8 +30,8 @@ from explainers.errors import ExplainerError  # noqa: E402
 # multipage layout, and a deep link (or a refresh) would run a page without this file.
 SCREENS = Path(__file__).resolve().parent / "screens"
 
-if os.environ.get(DEMO_ENV) == "1" and "whybox.demo_started" not in st.session_state:
-    st.session_state["whybox.demo_started"] = True
+if opens_demo:
+    st.session_state[DEMO_STARTED] = True
     try:
         actions.activate(actions.demo_workspace("loan"))
     except ExplainerError as error:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import actions, cache, state
+from dashboard.preload import request_chart_library
 from dashboard.views import show_error
 from explainers.errors import ExplainerError
 from sample_models import DEMOS
@@ -47,6 +48,7 @@ data_file = right.file_uploader(
 )  # fmt: skip
 
 if model_file is not None and data_file is not None:
+    request_chart_library()  # charts come next; load them while the form is filled in
     try:
         model_upload = actions.uploaded(model_file.name, model_file.getvalue())
         data_upload = actions.uploaded(data_file.name, data_file.getvalue())
