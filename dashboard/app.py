@@ -14,15 +14,16 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
+from dashboard import state  # noqa: E402
 from dashboard.cli import DEMO_ENV  # noqa: E402
 from dashboard.preload import request_chart_library  # noqa: E402
 
 DEMO_STARTED = "whybox.demo_started"
 opens_demo = os.environ.get(DEMO_ENV) == "1" and DEMO_STARTED not in st.session_state
-if opens_demo:  # its first page is a chart: start the browser on plotly.js now,
-    request_chart_library()  # before the imports below, which can wait on the warm-up
+if opens_demo or state.workspace() is not None:  # charts are coming: have the browser
+    request_chart_library()  # load plotly.js before the imports below, which can wait
 
-from dashboard import actions, state  # noqa: E402
+from dashboard import actions  # noqa: E402
 from dashboard.views import show_error, sidebar_summary  # noqa: E402
 from explainers.errors import ExplainerError  # noqa: E402
 

@@ -25,5 +25,6 @@ def request_chart_library() -> None:
         return
     st.session_state[_REQUESTED] = True
     with st.sidebar.container(key=_KEY):
-        st.html(f"<style>.st-key-{_KEY} {{ display: none; }}</style>")
+        hidden = f".st-key-{_KEY}, *:has(> .st-key-{_KEY})"  # and its wrapper (no gap)
+        st.html(f"<style>{hidden} {{ display: none; }}</style>")
         st.plotly_chart(go.Figure(), config={"displayModeBar": False})
