@@ -4,6 +4,7 @@ Run from the repository root (needs Debian's chromium and playwright)::
 
     python -m benchmarks.cold_start            # 5 cold starts
     python -m benchmarks.cold_start --runs 10
+    python -m benchmarks.cold_start --python /tmp/venv/bin/python   # another install
 
 Each run starts a new ``whybox demo`` server (a cold process: nothing imported,
 nothing cached) while Chromium is already open, as a user's browser is. The
@@ -73,13 +74,13 @@ def click_link(page: Page, name: str) -> None:
     nav.get_by_role("link", name=name, exact=True).click()
 
 
-def one_run(browser: Browser) -> Run:
+def one_run(browser: Browser, python: str) -> Run:
     """A fresh server and a fresh browser tab: time the demo's first chart, then two clicks."""
     page = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
     port = free_port()
     started = time.perf_counter()
     server = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.cli", "demo", "--port", str(port)],
+        [python, "-m", "dashboard.cli", "demo", "--port", str(port)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -110,15 +111,21 @@ def main() -> None:
     """Run the cold starts and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="cold starts to time")
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter that runs the server, e.g. of a fresh `pip install -e .` venv",
+    )
     args = parser.parse_args()
     runs = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for i in range(args.runs):
-            run = one_run(browser)
+            run = one_run(browser, args.python)
             print(f"run {i + 1}: {run}", flush=True)
             runs.append(run)
         browser.close()
+    print(f"\nServer: {args.python}")
     print(f"\n| measurement ({len(runs)} runs) | median (s) | max (s) |\n| --- | --- | --- |")
     for name, label in (
         ("cold", f"cold start: `whybox demo` → first chart (target {TARGET_S:.0f} s)"),

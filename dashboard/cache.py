@@ -129,9 +129,21 @@ def _shap_plan(
     )
 
 
-def shap_plan(ws: Workspace) -> ShapPlan:
+def shap_plan(ws: Workspace, output: int | None = None) -> ShapPlan:
     """SHAP method, background and column grouping for this workspace (made once)."""
-    return _shap_plan(ws.model.digest, ws.data.digest, ws.target, output_index(ws), ws)
+    output = output_index(ws) if output is None else output
+    return _shap_plan(ws.model.digest, ws.data.digest, ws.target, output, ws)
+
+
+def shap_of_rows(ws: Workspace, X: pd.DataFrame, output: int) -> Attribution:
+    """SHAP for any rows the workspace's model takes (another dataset, a test split).
+
+    Done in place when a timed probe projects it under half a second, otherwise
+    in the worker pool while this thread only waits, as for the global view.
+    """
+    bundle, plan = prepared(ws).bundle, shap_plan(ws, output)
+    quick = explain_inline_if_quick(bundle, plan, X)
+    return quick if quick is not None else worker_pool().submit_shap(bundle, X, plan=plan).result()
 
 
 @st.cache_resource(show_spinner=False)

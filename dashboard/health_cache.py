@@ -50,7 +50,6 @@ from explainers.performance import (
     threshold_sweep,
 )
 from explainers.results import Attribution
-from explainers.shap_attributions import explain_shap
 from sample_models import DEMOS
 
 TRAINING_DATA = "whybox.health.training_data"
@@ -294,8 +293,7 @@ def _source_shap(
     X = scored(_ws, _source).X
     if len(X) > cache.GLOBAL_MAX_ROWS:
         X = X.sample(n=cache.GLOBAL_MAX_ROWS, random_state=0).sort_index()
-    bundle = cache.prepared(_ws).bundle
-    return explain_shap(bundle, X, output=output, background=cache.background(_ws))
+    return cache.shap_of_rows(_ws, X, output)
 
 
 def attribution(ws: Workspace, source: Source, output: int) -> Attribution:

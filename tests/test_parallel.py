@@ -160,3 +160,20 @@ def test_a_quick_job_runs_inline_and_equals_serial(loan) -> None:
 def test_a_slow_job_is_left_to_the_pool(loan) -> None:
     plan = plan_shap(loan.bundle, loan.X, output=1)
     assert explain_inline_if_quick(loan.bundle, plan, loan.X, budget_s=0.0) is None
+
+
+@pytest.mark.parametrize("in_place", [True, False])
+def test_shap_of_other_rows_equals_serial_in_place_or_in_the_pool(monkeypatch, in_place) -> None:
+    """Health pages explain other datasets with the workspace's plan, never in the
+    server thread when the work is heavy: both routes give the serial values."""
+    from dashboard import cache
+    from dashboard.actions import demo_workspace
+
+    ws = demo_workspace("loan")
+    if not in_place:  # as if the probe projected more than the in-place budget
+        monkeypatch.setattr(cache, "explain_inline_if_quick", lambda *args, **kwargs: None)
+    bundle = cache.prepared(ws).bundle
+    other = pd.read_csv(SAMPLES / "loan_current.csv").drop(columns="creditability")
+    other = align_data(bundle, other)[1].iloc[:300]
+    serial = explain_shap(bundle, other, output=0, background=cache.background(ws))
+    _assert_same(cache.shap_of_rows(ws, other, output=0), serial)
