@@ -17,11 +17,15 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from a checkou
 from dashboard import state  # noqa: E402
 from dashboard.cli import DEMO_ENV  # noqa: E402
 from dashboard.preload import request_chart_library  # noqa: E402
+from sample_models import DEMOS  # noqa: E402
 
 DEMO_STARTED = "whybox.demo_started"
 opens_demo = os.environ.get(DEMO_ENV) == "1" and DEMO_STARTED not in st.session_state
-if opens_demo or state.workspace() is not None:  # charts are coming: have the browser
-    request_chart_library()  # load plotly.js before the imports below, which can wait
+charts_coming = (
+    opens_demo or state.workspace() is not None or state.demo_button_pressed(DEMOS.keys())
+)
+if charts_coming:  # have the browser load plotly.js now, before the imports below,
+    request_chart_library()  # which can wait on the server's warm-up
 
 from dashboard import actions  # noqa: E402
 from dashboard.views import show_error, sidebar_summary  # noqa: E402

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -40,6 +41,16 @@ class Workspace:
     def with_options(self, **changes: Any) -> Workspace:
         """A copy with some choices changed."""
         return replace(self, **changes)
+
+
+def demo_button_key(demo: str) -> str:
+    """Widget key of the upload page's "Open this demo" button for one demo."""
+    return f"demo_{demo}"
+
+
+def demo_button_pressed(demos: Iterable[str]) -> bool:
+    """True during the run a click on one of the demo buttons started."""
+    return any(st.session_state.get(demo_button_key(d)) for d in demos)
 
 
 def workspace() -> Workspace | None:

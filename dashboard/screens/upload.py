@@ -28,7 +28,7 @@ demo_columns = st.columns(len(DEMOS))
 for column, demo in zip(demo_columns, DEMOS.values(), strict=True):
     with column, st.container(border=True):
         st.markdown(f"**{demo.title}**  \n{demo.description}")
-        if st.button("Open this demo", key=f"demo_{demo.key}", type="primary"):
+        if st.button("Open this demo", key=state.demo_button_key(demo.key), type="primary"):
             try:
                 actions.activate(actions.demo_workspace(demo.key))
                 st.switch_page("screens/overview.py")
