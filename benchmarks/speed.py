@@ -181,8 +181,44 @@ def first_ranking(pool, quick: bool) -> Row:  # noqa: ANN001
     )  # fmt: skip
 
 
+def raw_lime_for(model: object, X: pd.DataFrame, num_samples: int):  # noqa: ANN201
+    """Plain ``lime`` on the same rows, as its docs use it: categories ordinal-encoded,
+    classification mode on ``predict_proba``, the same number of samples."""
+    from lime.lime_tabular import LimeTabularExplainer
+    from sklearn.preprocessing import OrdinalEncoder
+
+    categorical = [j for j, c in enumerate(X.columns) if not pd.api.types.is_numeric_dtype(X[c])]
+    names = [X.columns[j] for j in categorical]
+    encoder = OrdinalEncoder().fit(X[names])
+
+    def encode(frame: pd.DataFrame) -> np.ndarray:
+        out = frame.copy()
+        out[names] = encoder.transform(frame[names])
+        return out.to_numpy(dtype=float)
+
+    def predict(Z: np.ndarray) -> np.ndarray:
+        frame = pd.DataFrame(Z, columns=X.columns).astype(
+            X.dtypes.to_dict() | dict.fromkeys(names, float)
+        )
+        codes = np.clip(np.rint(Z[:, categorical]), 0, [len(c) - 1 for c in encoder.categories_])
+        decoded = encoder.inverse_transform(codes)
+        for k, name in enumerate(names):
+            frame[name] = decoded[:, k]
+        return model.predict_proba(frame)  # type: ignore[attr-defined]
+
+    explainer = LimeTabularExplainer(
+        encode(X), feature_names=list(X.columns), categorical_features=categorical,
+        mode="classification", random_state=0,
+    )  # fmt: skip
+    return lambda row: explainer.explain_instance(
+        encode(row)[0], predict, labels=(1,), num_samples=num_samples
+    )
+
+
 def loan_rows(n_repeats: int) -> list[Row]:
-    from explainers.lime_attributions import explain_lime
+    import shap
+
+    from explainers.lime_attributions import DEFAULT_SAMPLES, explain_lime
     from explainers.loading import load_files
     from explainers.shap_attributions import explain_planned, plan_shap
 
@@ -190,25 +226,36 @@ def loan_rows(n_repeats: int) -> list[Row]:
         SAMPLES / "loan_model.joblib", SAMPLES / "german_credit.csv", target="creditability"
     )
     bundle, X = prepared.bundle, prepared.X
+    pipeline = bundle.model
+    encode, model = pipeline[:-1], pipeline[-1]  # type: ignore[index]
+    raw_shap = shap.TreeExplainer(model)
+    raw_lime = raw_lime_for(pipeline, X, DEFAULT_SAMPLES)
     plan = plan_shap(bundle, X)  # made once per dataset and cached by the dashboard
     explain_planned(bundle, plan, X.iloc[[0]])  # warm: TreeExplainer built once per process
-    shap_times, lime_times = [], []
+    times: dict[str, list[float]] = {"shap": [], "raw shap": [], "lime": [], "raw lime": []}
+    steps = {
+        "shap": lambda row: explain_planned(bundle, plan, row),
+        "raw shap": lambda row: raw_shap.shap_values(encode.transform(row)),
+        "lime": lambda row: explain_lime(bundle, row, X_reference=X),
+        "raw lime": raw_lime,
+    }
     for i in range(n_repeats):
         row = X.iloc[[i]]
-        start = time.perf_counter()
-        explain_planned(bundle, plan, row)
-        shap_times.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        explain_lime(bundle, row, X_reference=X)
-        lime_times.append(time.perf_counter() - start)
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step(row)
+            times[name].append(time.perf_counter() - start)
+    p95 = {name: float(np.percentile(t, 95)) for name, t in times.items()}
     return [
         Row(
             f"loan model, one row's breakdown warm, SHAP p95 of {n_repeats}",
-            None, float(np.percentile(shap_times, 95)), 0.0, "target <= 0.100 s",
+            p95["raw shap"], p95["shap"], 0.0,
+            "target <= 0.100 s; raw: TreeExplainer on the encoded row",
         ),
         Row(
             f"loan model, one row's breakdown warm, LIME p95 of {n_repeats}",
-            None, float(np.percentile(lime_times, 95)), 0.0, "target <= 0.150 s",
+            p95["raw lime"], p95["lime"], 0.0,
+            f"target <= 0.150 s; raw: LimeTabularExplainer, {DEFAULT_SAMPLES:,} samples",
         ),
     ]  # fmt: skip
 
