@@ -16,7 +16,9 @@ are split into chunks and explained in worker processes:
   once), so a job starts in milliseconds, not seconds;
 - with ``shuffle=True`` the chunks are random samples of the rows (seeded),
   so the rows finished so far are always a stated random sample;
-- :meth:`ExplainJob.cancel` drops the chunks not yet started.
+- :meth:`ExplainJob.cancel` drops the chunks not yet started;
+- jobs take turns (:class:`~explainers.turn_taking.TurnTakingPool`): a job
+  submitted while another runs does not wait behind all of its chunks.
 
 xgboost and lightgbm compute exact contributions with their own threads;
 chunking them across processes gains nothing, so :func:`submit_shap` sends
@@ -57,6 +59,7 @@ from explainers.shap_attributions import (
     explain_planned,
     plan_shap,
 )
+from explainers.turn_taking import TurnTakingPool
 
 MAX_CHUNK_ROWS = 2_000
 CHUNKS_PER_WORKER = 4
@@ -343,8 +346,7 @@ class ExplainPool:
         self.n_jobs = max(1, n_jobs or default_jobs())
         self.start_method = start_method
         self._dir = Path(tempfile.mkdtemp(prefix="whybox-jobs-"))
-        self._lock = threading.Lock()
-        self._executor = self._start()
+        self._pool = TurnTakingPool(self._start, in_flight=self.n_jobs)
 
     def _start(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context(self.start_method)
@@ -359,7 +361,7 @@ class ExplainPool:
 
     def warm_up(self) -> None:
         """Start every worker now (the first job then starts at once)."""
-        futures = [self._executor.submit(_warm_up) for _ in range(self.n_jobs)]
+        futures = [self._pool.executor.submit(_warm_up) for _ in range(self.n_jobs)]
         for future in futures:
             future.result()
 
@@ -472,8 +474,9 @@ class ExplainPool:
             chunks = [order]
         path = self._dir / f"{uuid.uuid4().hex}.pkl"
         path.write_bytes(pickle.dumps((method, bundle, settings), protocol=5))
-        with self._lock:
-            futures = self._submit_chunks(str(path), X, chunks)
+        futures = self._pool.submit_job(
+            _explain_chunk, [(_Chunk(str(path), X.iloc[c], c),) for c in chunks]
+        )
         return ExplainJob(
             futures,
             [len(c) for c in chunks],
@@ -481,22 +484,9 @@ class ExplainPool:
             lambda: path.unlink(missing_ok=True),
         )
 
-    def _submit_chunks(
-        self, path: str, X: pd.DataFrame, chunks: list[npt.NDArray[np.int_]]
-    ) -> list[Future[Attribution]]:
-        try:
-            return [
-                self._executor.submit(_explain_chunk, _Chunk(path, X.iloc[c], c)) for c in chunks
-            ]
-        except BrokenProcessPool:
-            self._executor = self._start()  # a worker died earlier (e.g. out of memory)
-            return [
-                self._executor.submit(_explain_chunk, _Chunk(path, X.iloc[c], c)) for c in chunks
-            ]
-
     def shutdown(self) -> None:
         """Stop the workers and remove the job files."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._pool.shutdown()
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
