@@ -17,8 +17,8 @@ are split into chunks and explained in worker processes:
 - with ``shuffle=True`` the chunks are random samples of the rows (seeded),
   so the rows finished so far are always a stated random sample;
 - :meth:`ExplainJob.cancel` drops the chunks not yet started;
-- jobs take turns (:class:`~explainers.turn_taking.TurnTakingPool`): a job
-  submitted while another runs does not wait behind all of its chunks.
+- jobs share the workers (:class:`~explainers.turn_taking.TurnTakingPool`): a
+  job submitted while another runs does not wait behind all of its chunks.
 
 xgboost and lightgbm compute exact contributions with their own threads;
 chunking them across processes gains nothing, so :func:`submit_shap` sends
@@ -475,7 +475,9 @@ class ExplainPool:
         path = self._dir / f"{uuid.uuid4().hex}.pkl"
         path.write_bytes(pickle.dumps((method, bundle, settings), protocol=5))
         futures = self._pool.submit_job(
-            _explain_chunk, [(_Chunk(str(path), X.iloc[c], c),) for c in chunks]
+            _explain_chunk,
+            [(_Chunk(str(path), X.iloc[c], c),) for c in chunks],
+            weights=[len(c) for c in chunks],
         )
         return ExplainJob(
             futures,

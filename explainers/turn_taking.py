@@ -1,11 +1,13 @@
-"""A process pool that takes turns between jobs instead of running them first come, first served.
+"""A process pool that shares its workers between jobs, not first come, first served.
 
 ``ProcessPoolExecutor`` runs tasks in the order they were submitted, so the
 chunks of a job submitted while another job runs wait behind every chunk of
 that job (minutes for a deep forest). Here each job's tasks wait in their own
 queue, and only as many tasks as there are workers are handed to the executor
-at a time, taken from the jobs in turn: a second job's first chunk starts as
-soon as one running chunk ends.
+at a time. Each free worker goes to the job that has been handed the least
+work (tasks carry a weight: rows) since it arrived, the shorter job first on a
+tie, so a small job started during a big one waits for one running task at
+most and then finishes at its own pace.
 """
 
 from __future__ import annotations
@@ -16,13 +18,26 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any
 
-_Task = tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]
+_Task = tuple[Future[Any], Callable[..., Any], tuple[Any, ...], float]
+
+
+@dataclass
+class _Job:
+    """One job's waiting tasks and the work handed out for it so far."""
+
+    tasks: deque[_Task]
+    handed: float
+
+    @property
+    def waiting(self) -> float:
+        return sum(task[3] for task in self.tasks)
 
 
 class TurnTakingPool:
-    """Hands tasks to a process pool ``in_flight`` at a time, one job after another in turn.
+    """Hands tasks to a process pool ``in_flight`` at a time, sharing the workers between jobs.
 
     Parameters
     ----------
@@ -37,7 +52,7 @@ class TurnTakingPool:
         self._executor = start()
         self._in_flight_limit = max(1, in_flight)
         self._in_flight = 0
-        self._jobs: deque[deque[_Task]] = deque()
+        self._jobs: list[_Job] = []
         self._lock = threading.RLock()
 
     @property
@@ -45,14 +60,24 @@ class TurnTakingPool:
         """The executor now in use (for work outside any job, such as a warm-up)."""
         return self._executor
 
-    def submit_job(self, fn: Callable[..., Any], args: list[tuple[Any, ...]]) -> list[Future[Any]]:
+    def submit_job(
+        self,
+        fn: Callable[..., Any],
+        args: list[tuple[Any, ...]],
+        weights: list[float] | None = None,
+    ) -> list[Future[Any]]:
         """Queue ``fn(*a)`` for each ``a`` as one job; futures in the same order.
 
-        A future can be cancelled until its task is handed to the executor.
+        ``weights`` says how much work each task is (rows, say; 1 each by
+        default). A future can be cancelled until its task is handed out.
         """
         futures: list[Future[Any]] = [Future() for _ in args]
+        weights = [1.0] * len(args) if weights is None else [float(w) for w in weights]
+        tasks = zip(futures, [fn] * len(args), args, weights, strict=True)
         with self._lock:
-            self._jobs.append(deque(zip(futures, [fn] * len(args), args, strict=True)))
+            # a newcomer starts level with the least-served job, not at zero
+            handed = min((job.handed for job in self._jobs), default=0.0)
+            self._jobs.append(_Job(deque(tasks), handed))
             self._hand_out()
         return futures
 
@@ -60,21 +85,23 @@ class TurnTakingPool:
         """Cancel every queued task and stop the workers."""
         with self._lock:
             for job in self._jobs:
-                for future, _, _ in job:
-                    future.cancel()
+                for task in job.tasks:
+                    task[0].cancel()
             self._jobs.clear()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     def _next_task(self) -> _Task | None:
-        """The next task not cancelled, taking jobs in turn."""
+        """The next task not cancelled, from the job handed the least work so far."""
         while self._jobs:
-            job = self._jobs.popleft()
-            while job:
-                task = job.popleft()
+            job = min(self._jobs, key=lambda j: (j.handed, j.waiting))
+            while job.tasks:
+                task = job.tasks.popleft()
                 if task[0].set_running_or_notify_cancel():
-                    if job:
-                        self._jobs.append(job)  # its next task waits for the other jobs' turn
+                    job.handed += task[3]
+                    if not job.tasks:
+                        self._jobs.remove(job)
                     return task
+            self._jobs.remove(job)
         return None
 
     def _hand_out(self) -> None:
@@ -83,7 +110,7 @@ class TurnTakingPool:
                 task = self._next_task()
                 if task is None:
                     return
-                future, fn, args = task
+                future, fn, args, _ = task
                 try:
                     running = self._executor.submit(fn, *args)
                 except BrokenProcessPool:
