@@ -100,7 +100,11 @@ def output_index(ws: Workspace) -> int:
 
 def explained_rows(ws: Workspace) -> pd.DataFrame:
     """The rows the global view is computed on: all, or a stated random sample."""
-    X = prepared(ws).X
+    return global_sample(prepared(ws).X)
+
+
+def global_sample(X: pd.DataFrame) -> pd.DataFrame:
+    """All of ``X``, or a random sample of ``GLOBAL_MAX_ROWS`` rows (seed 0) in table order."""
     if len(X) <= GLOBAL_MAX_ROWS:
         return X
     return X.sample(n=GLOBAL_MAX_ROWS, random_state=0).sort_index()
@@ -141,9 +145,23 @@ def shap_of_rows(ws: Workspace, X: pd.DataFrame, output: int) -> Attribution:
     Done in place when a timed probe projects it under half a second, otherwise
     in the worker pool while this thread only waits, as for the global view.
     """
+    return _shap_job(ws, X, output).result()
+
+
+def _shap_job(
+    ws: Workspace,
+    X: pd.DataFrame,
+    output: int,
+    *,
+    shuffle: bool = False,
+    first_rows: int | None = None,
+) -> ExplainJob:
+    """A finished job if a timed probe projects ``X`` under the in-place budget, else a pool job."""
     bundle, plan = prepared(ws).bundle, shap_plan(ws, output)
     quick = explain_inline_if_quick(bundle, plan, X)
-    return quick if quick is not None else worker_pool().submit_shap(bundle, X, plan=plan).result()
+    if quick is not None:
+        return finished_job(quick)
+    return worker_pool().submit_shap(bundle, X, plan=plan, shuffle=shuffle, first_rows=first_rows)
 
 
 @st.cache_resource(show_spinner=False)
@@ -163,17 +181,12 @@ def global_shap_job(ws: Workspace, *, restart_cancelled: bool = True) -> Explain
         jobs = _jobs()
         job = jobs.get(key)
         if job is None or (job.cancelled and restart_cancelled):
-            quick = explain_inline_if_quick(prepared(ws).bundle, shap_plan(ws), explained_rows(ws))
-            job = (
-                finished_job(quick)
-                if quick is not None
-                else worker_pool().submit_shap(
-                    prepared(ws).bundle,
-                    explained_rows(ws),
-                    plan=shap_plan(ws),
-                    shuffle=True,
-                    first_rows=FIRST_SAMPLE_ROWS,
-                )
+            job = _shap_job(
+                ws,
+                explained_rows(ws),
+                output_index(ws),
+                shuffle=True,
+                first_rows=FIRST_SAMPLE_ROWS,
             )
             jobs[key] = job
         finished = [k for k, j in jobs.items() if j.done() and k != key]

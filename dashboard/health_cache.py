@@ -290,10 +290,7 @@ def _source_shap(
     _ws: Workspace,
     _source: Source,
 ) -> Attribution:
-    X = scored(_ws, _source).X
-    if len(X) > cache.GLOBAL_MAX_ROWS:
-        X = X.sample(n=cache.GLOBAL_MAX_ROWS, random_state=0).sort_index()
-    return cache.shap_of_rows(_ws, X, output)
+    return cache.shap_of_rows(_ws, cache.global_sample(scored(_ws, _source).X), output)
 
 
 def attribution(ws: Workspace, source: Source, output: int) -> Attribution:

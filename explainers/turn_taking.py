@@ -21,7 +21,15 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-_Task = tuple[Future[Any], Callable[..., Any], tuple[Any, ...], float]
+
+@dataclass(frozen=True, slots=True)
+class _Task:
+    """``fn(*args)``, its caller's future, and how much work it is."""
+
+    future: Future[Any]
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    weight: float
 
 
 @dataclass
@@ -33,7 +41,7 @@ class _Job:
 
     @property
     def waiting(self) -> float:
-        return sum(task[3] for task in self.tasks)
+        return sum(task.weight for task in self.tasks)
 
 
 class TurnTakingPool:
@@ -73,7 +81,7 @@ class TurnTakingPool:
         """
         futures: list[Future[Any]] = [Future() for _ in args]
         weights = [1.0] * len(args) if weights is None else [float(w) for w in weights]
-        tasks = zip(futures, [fn] * len(args), args, weights, strict=True)
+        tasks = (_Task(f, fn, a, w) for f, a, w in zip(futures, args, weights, strict=True))
         with self._lock:
             # a newcomer starts level with the least-served job, not at zero
             handed = min((job.handed for job in self._jobs), default=0.0)
@@ -86,7 +94,7 @@ class TurnTakingPool:
         with self._lock:
             for job in self._jobs:
                 for task in job.tasks:
-                    task[0].cancel()
+                    task.future.cancel()
             self._jobs.clear()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
@@ -96,8 +104,8 @@ class TurnTakingPool:
             job = min(self._jobs, key=lambda j: (j.handed, j.waiting))
             while job.tasks:
                 task = job.tasks.popleft()
-                if task[0].set_running_or_notify_cancel():
-                    job.handed += task[3]
+                if task.future.set_running_or_notify_cancel():
+                    job.handed += task.weight
                     if not job.tasks:
                         self._jobs.remove(job)
                     return task
@@ -110,14 +118,13 @@ class TurnTakingPool:
                 task = self._next_task()
                 if task is None:
                     return
-                future, fn, args, _ = task
                 try:
-                    running = self._executor.submit(fn, *args)
+                    running = self._executor.submit(task.fn, *task.args)
                 except BrokenProcessPool:
                     self._executor = self._start()  # a worker died earlier (e.g. out of memory)
-                    running = self._executor.submit(fn, *args)
+                    running = self._executor.submit(task.fn, *task.args)
                 self._in_flight += 1
-                running.add_done_callback(functools.partial(self._finished, into=future))
+                running.add_done_callback(functools.partial(self._finished, into=task.future))
 
     def _finished(self, done: Future[Any], *, into: Future[Any]) -> None:
         if done.cancelled():
