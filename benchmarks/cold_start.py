@@ -31,10 +31,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, sync_playwright
+
+from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, click_link, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 MAIN_CHART = '[data-testid="stMain"] .js-plotly-plot'
 TARGET_S = 5.0
 
@@ -48,13 +49,6 @@ class Run:
     switch: float
 
 
-def free_port() -> int:
-    """A port of 127.0.0.1 nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_for_port(port: int, server: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
     """Return once the server accepts connections on ``port``."""
     deadline = time.monotonic() + timeout_s
@@ -66,12 +60,6 @@ def wait_for_port(port: int, server: subprocess.Popen[bytes], timeout_s: float =
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the demo server did not start") from None
             time.sleep(0.05)
-
-
-def click_link(page: Page, name: str) -> None:
-    """Click a sidebar link by its text."""
-    nav = page.locator('[data-testid="stSidebarNav"]')
-    nav.get_by_role("link", name=name, exact=True).click()
 
 
 def one_run(browser: Browser, python: str) -> Run:
@@ -119,7 +107,7 @@ def main() -> None:
     args = parser.parse_args()
     runs = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for i in range(args.runs):
             run = one_run(browser, args.python)
             print(f"run {i + 1}: {run}", flush=True)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,8 +41,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 
+from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, click_link, free_port
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 MAIN = '[data-testid="stMain"]'
 PROGRESS = f'{MAIN} [data-testid="stProgress"]'
 CHART = f"{MAIN} .js-plotly-plot"
@@ -75,13 +75,6 @@ class Run:
     chart: float | None
     under_load: bool
     cpu: dict[str, float] = field(default_factory=dict)
-
-
-def free_port() -> int:
-    """A port of 127.0.0.1 nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def build_model(folder: Path) -> tuple[Path, Path]:
@@ -138,12 +131,6 @@ class CpuSampler:
 def wait_idle(page: Page, timeout_s: float = 180) -> None:
     """Wait until Streamlit reports the script run over."""
     page.wait_for_function(_IDLE, timeout=timeout_s * 1000, polling=50)
-
-
-def click_link(page: Page, name: str) -> None:
-    """Click a sidebar link by its text."""
-    nav = page.locator('[data-testid="stSidebarNav"]')
-    nav.get_by_role("link", name=name, exact=True).click()
 
 
 def start_heavy_job(browser: Browser, url: str, model: Path, data: Path) -> Page:
@@ -296,7 +283,7 @@ def run_scenario(
     loaded: list[Run] = []
     idle: list[Run] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page_a = start_heavy_job(browser, url, model, data)
         expect(page_a.locator(PROGRESS)).to_be_visible(timeout=TIMEOUT_MS)
         job_start = time.perf_counter()
