@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 import shap
 import xgboost
-from palmerpenguins import load_penguins
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.impute import SimpleImputer
@@ -19,6 +18,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from explainers.model_bundle import align_data, build_bundle
 from explainers.shap_attributions import explain_shap
+from tests.datasets import penguin_like
 
 
 def _explain(model, X, **kwargs):
@@ -83,7 +83,7 @@ def test_multiclass_hist_gradient_boosting_adds_up_per_class(multiclass_data) ->
 
 
 def _penguin_pipeline() -> tuple[Pipeline, pd.DataFrame]:
-    data = load_penguins().dropna(subset=["species"])
+    data = penguin_like()
     X = data.drop(columns=["species"])
     categorical = ["island", "sex"]
     numeric = [c for c in X.columns if c not in categorical]
