@@ -267,7 +267,7 @@ def _detect_task(model: Any) -> tuple[Task, tuple[str, ...]]:
         )
     if (
         getattr(model, "n_outputs_", 1) > 1
-        or getattr(model, "estimators_", None)
+        or getattr(model, "estimators_", None) is not None
         and (type(model).__name__.startswith("MultiOutput"))
     ):
         raise UnsupportedModelError(MULTI_OUTPUT, MULTI_OUTPUT_HINT)
