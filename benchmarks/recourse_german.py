@@ -19,7 +19,11 @@ import numpy as np
 import pandas as pd
 
 from explainers.loading import load_files
-from explainers.recourse import DEMO_DIRECTIONS, DEMO_FIXED, find_recourse
+from explainers.recourse import find_recourse
+from sample_models import DEMOS
+
+SETTINGS = DEMOS["loan"].settings()
+DEMO_FIXED, DEMO_DIRECTIONS = SETTINGS.fixed, SETTINGS.directions
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_models"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dashboard import cache
 from dashboard.state import UploadedFile, Workspace, set_workspace
+from explainers.decision_settings import check_settings
 from explainers.errors import ModelLoadError
 from explainers.loading import MAX_UPLOAD_BYTES, digest
 from sample_models import DEMOS
@@ -30,15 +31,15 @@ def demo_workspace(key: str) -> Workspace:
     """The workspace of a bundled demo (files read from the package)."""
     demo = DEMOS[key]
     model_path, data_path = demo.path(demo.model_file), demo.path(demo.data_file)
-    bundle_label = demo.favourable_label
+    settings = demo.settings()
     return Workspace(
         model=uploaded(model_path.name, model_path.read_bytes()),
         data=uploaded(data_path.name, data_path.read_bytes()),
         target=demo.target,
-        output_label=bundle_label,
+        output_label=settings.favourable,
         title=demo.title,
-        favourable_label=demo.favourable_label,
         is_demo=key,
+        settings=settings,
     )
 
 
@@ -53,6 +54,12 @@ def activate(ws: Workspace) -> Workspace:
     prepared = cache.prepared(ws)
     if ws.output_label is not None:
         prepared.bundle.output_index(ws.output_label)
+    check_settings(
+        ws.settings,
+        cache.frame(ws),
+        output_labels=prepared.bundle.output_labels if prepared.bundle.task != "regression" else (),
+        data_name=ws.data.name,
+    )
     set_workspace(ws)
     return ws
 

@@ -28,11 +28,10 @@ from explainers.lime_attributions import explain_lime
 from explainers.loading import PreparedData, load_model, prepare
 from explainers.model_bundle import ModelBundle
 from explainers.parallel import ExplainJob, ExplainPool, explain_inline_if_quick, finished_job
-from explainers.reasons import Reasons, explain_in_words, load_display_names
-from explainers.recourse import DEMO_DIRECTIONS, DEMO_FIXED, RecourseResult, find_recourse
+from explainers.reasons import Reasons, explain_in_words
+from explainers.recourse import RecourseResult, find_recourse
 from explainers.results import Attribution
 from explainers.shap_attributions import ShapPlan, explain_planned, plan_shap
-from sample_models import DEMOS
 
 GLOBAL_MAX_ROWS = 2_000
 BACKGROUND_ROWS = 100
@@ -260,18 +259,15 @@ def row_lime(ws: Workspace, row: pd.DataFrame, *, random_state: int = 0) -> Attr
 
 
 def display_names(ws: Workspace) -> dict[str, str]:
-    """Human-readable column names shipped with a demo; empty for uploads."""
-    demo = DEMOS.get(ws.is_demo or "")
-    if demo is None or demo.display_names_file is None:
-        return {}
-    return load_display_names(demo.path(demo.display_names_file))
+    """Human-readable column names, from the decision settings."""
+    return dict(ws.settings.display_names)
 
 
 def favourable_label(ws: Workspace) -> str:
-    """The outcome the person hopes for: the demo's, else the class explained."""
+    """The class the person hopes for: the settings', else the class explained."""
     bundle = prepared(ws).bundle
-    if ws.favourable_label is not None:
-        return ws.favourable_label
+    if ws.settings.favourable is not None:
+        return ws.settings.favourable
     return bundle.output_labels[output_index(ws)]
 
 
@@ -289,13 +285,11 @@ def predictions(ws: Workspace) -> np.ndarray:
 
 def decision_reasons(ws: Workspace, attribution: Attribution, *, top_n: int = 3) -> Reasons:
     """Plain-language reasons for a one-row attribution of the favourable class."""
-    label = favourable_label(ws)
-    score_name = "approval score" if ws.is_demo == "loan" else f"score for “{label}”"
-    if prepared(ws).bundle.task == "regression":
-        score_name = "prediction"
+    settings = ws.settings
     return explain_in_words(
         attribution, 0, display_names=display_names(ws),
-        favourable_label=label, top_n=top_n, score_name=score_name,
+        favourable_label=settings.favourable_text, unfavourable_label=settings.unfavourable_text,
+        top_n=top_n, score_name=settings.score_name, threshold=settings.threshold,
         multiclass=prepared(ws).bundle.task == "multiclass",
     )  # fmt: skip
 
@@ -308,20 +302,21 @@ def _recourse(
     output: int,
     row: pd.DataFrame,
     fixed: tuple[str, ...],
+    settings_key: str,
     _ws: Workspace,
 ) -> RecourseResult:
     bundle = prepared(_ws).bundle
-    directions = DEMO_DIRECTIONS if _ws.is_demo == "loan" else None
     return find_recourse(
         lambda frame: bundle.predict_output(frame)[:, output], row, prepared(_ws).X,
-        fixed=fixed, directions=directions, display_names=display_names(_ws),
+        fixed=fixed, directions=_ws.settings.directions, display_names=display_names(_ws),
+        threshold=_ws.settings.threshold, score_name=_ws.settings.score_name,
     )  # fmt: skip
 
 
 def recourse(ws: Workspace, row: pd.DataFrame, fixed: tuple[str, ...]) -> RecourseResult:
     """Up to three verified changes that would flip a classification to the favourable class."""
     return _recourse(ws.model.digest, ws.data.digest, ws.target, favourable_index(ws), row,
-                     tuple(sorted(fixed)), ws)  # fmt: skip
+                     tuple(sorted(fixed)), ws.settings_key, ws)  # fmt: skip
 
 
 def favourable_index(ws: Workspace) -> int:
@@ -330,5 +325,5 @@ def favourable_index(ws: Workspace) -> int:
 
 
 def default_fixed(ws: Workspace) -> tuple[str, ...]:
-    """Features recourse may not change by default (the demo's protected ones)."""
-    return DEMO_FIXED if ws.is_demo == "loan" else ()
+    """Features recourse may not change (from the decision settings)."""
+    return ws.settings.fixed

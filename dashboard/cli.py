@@ -1,4 +1,4 @@
-"""The ``whybox`` command line: demo, serve, explain, report."""
+"""The ``whybox`` command line: demo, serve, explain, report, recourse, compare."""
 
 from __future__ import annotations
 
@@ -10,6 +10,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from dashboard.cli_decisions import (
+    add_recourse_parser,
+    add_settings_argument,
+    resolve_settings,
+    run_recourse,
+)
 from explainers.errors import ExplainerError, describe
 from sample_models import DEMOS, Demo
 
@@ -47,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--target", default=None, help="target column to leave out")
     explain.add_argument("--method", choices=("shap", "lime", "both"), default="shap")
     explain.add_argument("--rows", type=int, default=None, help="explain only the first N rows")
-    explain.add_argument("--class", dest="class_name", default=None, help="class to explain")
+    explain.add_argument(
+        "--class", dest="class_name", default=None,
+        help="class to explain (default: the settings' favourable class)",
+    )  # fmt: skip
+    add_settings_argument(explain)
     explain.add_argument("--trust-unknown-pickles", action="store_true")
     explain.add_argument(
         "--engine",
@@ -68,15 +78,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("data")
     report.add_argument("--row", required=True, help="row label (0 = first data row), or an ID")
     report.add_argument("--out", required=True, help="output file (.html or .pdf)")
-    report.add_argument("--id-column", default=None, help="column whose values --row names")
+    report.add_argument(
+        "--id-column", default=None,
+        help="column whose values --row names (default: the settings' id_column)",
+    )  # fmt: skip
     report.add_argument("--target", default=None, help="target column to leave out")
     report.add_argument(
         "--class", dest="class_name", default=None, help="the favourable class to explain"
     )
-    report.add_argument(
-        "--display-names", default=None, help="JSON file of human-readable column names"
-    )
+    add_settings_argument(report)
     report.add_argument("--trust-unknown-pickles", action="store_true")
+    add_recourse_parser(sub)
     return parser
 
 
@@ -90,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _explain(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "recourse":
+            return run_recourse(args)
     except ExplainerError as exc:
         sys.stderr.write(f"error: {describe(exc)}\n")
         return 2
@@ -122,7 +136,10 @@ def _explain(args: argparse.Namespace) -> int:
         args.model, args.data, target=args.target, trust_unknown=args.trust_unknown_pickles
     )
     X = prepared.X if args.rows is None else prepared.X.iloc[: args.rows]
-    output = prepared.bundle.output_index(args.class_name)
+    settings, _ = resolve_settings(
+        args.settings, args.model, prepared, data_name=Path(args.data).name
+    )
+    output = prepared.bundle.output_index(args.class_name or settings.favourable)
     pool = ExplainPool(args.jobs)
     try:
         table = explain_table(prepared.bundle, X, method=args.method, output=output, pool=pool)
@@ -170,8 +187,6 @@ def _report(args: argparse.Namespace) -> int:
     from dashboard.report import report_html, report_pdf
     from explainers.decision import find_row, summarise_decision
     from explainers.loading import load_files
-    from explainers.reasons import load_display_names
-    from explainers.recourse import DEMO_DIRECTIONS, DEMO_FIXED
 
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".htm", ".pdf"):
@@ -180,30 +195,25 @@ def _report(args: argparse.Namespace) -> int:
         args.model, args.data, target=args.target, trust_unknown=args.trust_unknown_pickles
     )
     data_name = Path(args.data).name
-    row_id = find_row(prepared, args.row, id_column=args.id_column, data_name=data_name)
+    settings, source = resolve_settings(args.settings, args.model, prepared, data_name=data_name)
+    if args.class_name:
+        settings = settings.with_changes(favourable=args.class_name)
+    id_column = args.id_column or settings.id_column
+    row_id = find_row(prepared, args.row, id_column=id_column, data_name=data_name)
     demo = bundled_demo(Path(args.model).read_bytes())
-    loan = demo is not None and demo.key == "loan"
-    names_file = args.display_names or (
-        demo.path(demo.display_names_file) if demo and demo.display_names_file else None
-    )
-    names = load_display_names(names_file) if names_file else None
     summary = summarise_decision(
         prepared,
         row_id,
-        favourable_label=args.class_name or (demo.favourable_label if demo else None),
-        display_names=names,
-        fixed=DEMO_FIXED if loan else (),
-        directions=DEMO_DIRECTIONS if loan else None,
+        settings=settings,
         model_card=demo_model_card(demo) if demo else None,
         data_name=data_name,
-        row_label=f"{args.id_column} {args.row}" if args.id_column else f"row {row_id}",
-        score_name="approval score" if loan else None,
+        row_label=f"{id_column} {args.row}" if id_column else f"row {row_id}",
     )
     try:
         if out.suffix.lower() == ".pdf":
-            out.write_bytes(report_pdf(summary, display_names=names))
+            out.write_bytes(report_pdf(summary))
         else:
-            out.write_text(report_html(summary, display_names=names), encoding="utf-8")
+            out.write_text(report_html(summary), encoding="utf-8")
     except OSError as exc:
         raise ExplainerError(
             f"Could not write {out}: {exc.strerror or exc}.",

@@ -21,6 +21,7 @@ import streamlit as st
 from dashboard import actions, cache
 from dashboard.state import UploadedFile, Workspace
 from explainers.data_quality import DataQualityReport, check_data_quality
+from explainers.decision_settings import DecisionSettings
 from explainers.drift import (
     AttributionDrift,
     DataDrift,
@@ -33,10 +34,8 @@ from explainers.errors import DataValidationError
 from explainers.fairness import (
     GroupAttribution,
     GroupFairness,
-    age_bands,
     attribution_by_group,
     group_fairness,
-    sex_from_personal_status,
 )
 from explainers.loading import prepare
 from explainers.performance import (
@@ -77,11 +76,6 @@ NOT_CLASSIFIER = (
     "Fairness here compares yes/no decisions between groups, and this model predicts a "
     "number. Fairness checks need a classification model."
 )
-# Sensitive features derived from a known column: name -> (source column, function).
-DERIVED_SENSITIVE = {
-    "sex": ("personal_status_and_sex", sex_from_personal_status),
-    "age band": ("age_in_years", age_bands),
-}
 MAX_GROUPS = 20
 
 
@@ -301,17 +295,22 @@ def attribution(ws: Workspace, source: Source, output: int) -> Attribution:
 
 
 def sensitive_options(ws: Workspace) -> tuple[list[str], list[str]]:
-    """Sensitive features on offer (derived ones first) and the ones picked by default."""
+    """Sensitive features on offer (the settings' derived groups first) and the ones picked.
+
+    The defaults are the decision settings' ``sensitive`` features.
+    """
     frame = scored(ws, test_source(ws)).frame
-    derived = [name for name, (column, _) in DERIVED_SENSITIVE.items() if column in frame]
+    derived = [g.name for g in ws.settings.groups if g.column in frame]
     raw = [str(c) for c in frame.columns if c != ws.target and frame[c].nunique() <= MAX_GROUPS]
-    return derived + raw, derived
+    options = derived + [c for c in raw if c not in derived]
+    return options, [s for s in ws.settings.sensitive if s in options]
 
 
-def _sensitive(frame: pd.DataFrame, feature: str) -> pd.Series:
-    if feature in DERIVED_SENSITIVE and feature not in frame:
-        column, derive = DERIVED_SENSITIVE[feature]
-        return derive(frame[column])
+def sensitive_groups(settings: DecisionSettings, frame: pd.DataFrame, feature: str) -> pd.Series:
+    """The group of each row for one sensitive feature (a column, or a derived group)."""
+    for group in settings.groups:
+        if group.name == feature and feature not in frame:
+            return group.derive(frame)
     return frame[feature].rename(feature)
 
 
@@ -323,6 +322,7 @@ def _fairness(
     favourable: str,
     features: tuple[str, ...],
     threshold: float,
+    settings_key: str,
     _ws: Workspace,
 ) -> tuple[FairnessReport, ...]:
     source, index = test_source(_ws), cache.favourable_index(_ws)
@@ -335,10 +335,11 @@ def _fairness(
     explained, names = attribution(_ws, source, index), cache.display_names(_ws)
     reports = []
     for feature in features:
-        groups = _sensitive(data.frame, feature).rename(names.get(feature, feature))
+        groups = sensitive_groups(_ws.settings, data.frame, feature)
+        groups = groups.rename(names.get(feature, feature))
         rates = group_fairness(
             y_true, approved, groups, positive_label=True,
-            positive_outcome="approved" if _ws.is_demo == "loan" else f"predicted {favourable}",
+            positive_outcome=_ws.settings.favourable_text,
         )  # fmt: skip
         by_group = attribution_by_group(
             explained, groups.loc[list(explained.row_ids)], display_names=names
@@ -353,7 +354,7 @@ def fairness(
     """Group rates and mean attribution per group for each sensitive feature."""
     return _fairness(
         ws.model.digest, test_source(ws).key, ws.target, cache.favourable_label(ws),
-        features, threshold, ws,
+        features, threshold, ws.settings_key, ws,
     )  # fmt: skip
 
 

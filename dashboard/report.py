@@ -21,7 +21,6 @@ import functools
 import html
 import re
 import string
-from collections.abc import Mapping
 from pathlib import Path
 
 import matplotlib
@@ -84,15 +83,17 @@ footer { margin-top: 28px; color: #777; font-size: 0.8rem; }
 """).substitute(fonts=SYSTEM_FONTS, up=charts.UP, down=charts.DOWN)
 
 
-def report_html(summary: DecisionSummary, *, display_names: Mapping[str, str] | None = None) -> str:
+def report_html(summary: DecisionSummary, *, challenger: DecisionSummary | None = None) -> str:
     """The decision report as one self-contained HTML page.
 
     Parameters
     ----------
     summary : DecisionSummary
-        The decision, from :func:`explainers.decision.summarise_decision`.
-    display_names : mapping of str to str, optional
-        Human-readable feature names for the chart.
+        The decision, from :func:`explainers.decision.summarise_decision`;
+        its decision settings give the wording and the readable names.
+    challenger : DecisionSummary, optional
+        The same row decided by a second model: adds a section comparing the
+        two decisions and their reasons side by side.
 
     Returns
     -------
@@ -142,8 +143,9 @@ def report_html(summary: DecisionSummary, *, display_names: Mapping[str, str] | 
     parts += [
         "<h2>The breakdown</h2>",
         f'<p class="note">{esc(_chart_caption(summary))}</p>',
-        f'<div class="chart">{_chart_html(summary, display_names)}</div>',
+        f'<div class="chart">{_chart_html(summary)}</div>',
         f'<p class="note">{esc(reasons.points_explanation)}</p>',
+        *([] if challenger is None else _html_comparison(summary, challenger)),
         "<h2>Can this explanation be trusted?</h2>",
         f'<p class="verdict {summary.trust.level}">{esc(summary.trust.verdict)}</p>',
         f'<p class="note">{esc(_trust_details(summary.trust))}</p>',
@@ -158,17 +160,15 @@ def report_html(summary: DecisionSummary, *, display_names: Mapping[str, str] | 
     return "\n".join(parts)
 
 
-def report_pdf(
-    summary: DecisionSummary, *, display_names: Mapping[str, str] | None = None
-) -> bytes:
+def report_pdf(summary: DecisionSummary, *, challenger: DecisionSummary | None = None) -> bytes:
     """The decision report as a PDF (A4), with the breakdown drawn natively.
 
     Parameters
     ----------
     summary : DecisionSummary
         The decision, from :func:`explainers.decision.summarise_decision`.
-    display_names : mapping of str to str, optional
-        Human-readable feature names for the chart.
+    challenger : DecisionSummary, optional
+        The same row decided by a second model (adds the comparison section).
 
     Returns
     -------
@@ -197,8 +197,15 @@ def report_pdf(
         pdf.note(summary.recourse.message)
     pdf.heading("The breakdown")
     pdf.note(_chart_caption(summary))
-    pdf.bars(summary, display_names)
+    pdf.bars(summary)
     pdf.note(reasons.points_explanation)
+    if challenger is not None:
+        pdf.heading(_COMPARISON_TITLE)
+        pdf.paragraph(_comparison_sentence(summary, challenger), bold=True)
+        for side, label in ((summary, "Champion"), (challenger, "Challenger")):
+            pdf.subheading(f"{label}: {side.provenance.model_name}", "#1A1A1A")
+            pdf.paragraph(side.reasons.decision)
+            pdf.bullets([r.sentence for r in _main_reasons(side)] or ["Nothing."])
     pdf.heading("Can this explanation be trusted?")
     pdf.paragraph(f"{_VERDICT_MARK[summary.trust.level]} {summary.trust.verdict}", bold=True)
     pdf.note(_trust_details(summary.trust))
@@ -218,8 +225,7 @@ def _outcome(summary: DecisionSummary) -> str:
     favourable = summary.reasons.favourable
     if favourable is None:
         return f"Prediction: {_score(summary, summary.reasons.score)}"
-    label = summary.favourable_label
-    return f"Outcome: “{label}”" if favourable else f"Outcome: not “{label}”"
+    return f"Outcome: {summary.settings.outcome_text(favourable)}"
 
 
 def _score(summary: DecisionSummary, value: float) -> str:
@@ -265,7 +271,50 @@ def _about(summary: DecisionSummary) -> list[tuple[str, str]]:
     ]
 
 
+_COMPARISON_TITLE = "Two models compared on this case"
+
+
+def _comparison_sentence(summary: DecisionSummary, challenger: DecisionSummary) -> str:
+    a, b = summary.reasons, challenger.reasons
+    if a.favourable is None or b.favourable is None:
+        return (
+            f"The champion predicts {_score(summary, a.score)}; the challenger predicts "
+            f"{_score(challenger, b.score)} ({_score(summary, b.score - a.score)} apart)."
+        )
+    settings = summary.settings
+    verdict = "decide the same" if a.favourable == b.favourable else "decide differently"
+    return (
+        f"The two models {verdict}: the champion says {settings.outcome_text(a.favourable)} "
+        f"({a.score:.0f} out of 100), the challenger {settings.outcome_text(b.favourable)} "
+        f"({b.score:.0f} out of 100)."
+    )
+
+
+def _main_reasons(summary: DecisionSummary) -> tuple[Reason, ...]:
+    """The reasons on the side of the outcome (against a refusal, for an approval)."""
+    reasons = summary.reasons
+    main = reasons.against if reasons.favourable is False else reasons.supporting
+    return main or reasons.against
+
+
 # --- HTML ----------------------------------------------------------------------------
+
+
+def _html_comparison(summary: DecisionSummary, challenger: DecisionSummary) -> list[str]:
+    esc = html.escape
+    columns = []
+    for side, label in ((summary, "Champion"), (challenger, "Challenger")):
+        items = "".join(f"<li>{esc(r.sentence)}</li>" for r in _main_reasons(side))
+        columns.append(
+            f"<div><h3>{esc(label)}: {esc(side.provenance.model_name)}</h3>"
+            f"<p><strong>{esc(_outcome(side))}</strong></p><p>{esc(side.reasons.decision)}</p>"
+            f"<ul>{items or '<li>Nothing.</li>'}</ul></div>"
+        )
+    return [
+        f"<h2>{_COMPARISON_TITLE}</h2>",
+        f"<p><strong>{esc(_comparison_sentence(summary, challenger))}</strong></p>",
+        f'<div class="columns">{"".join(columns)}</div>',
+    ]
 
 
 def _html_reasons(title: str, reasons: tuple[Reason, ...], side: str) -> str:
@@ -273,8 +322,9 @@ def _html_reasons(title: str, reasons: tuple[Reason, ...], side: str) -> str:
     return f'<div><h3 class="{side}">{html.escape(title)}</h3><ul>{items}</ul></div>'
 
 
-def _chart_html(summary: DecisionSummary, display_names: Mapping[str, str] | None) -> str:
+def _chart_html(summary: DecisionSummary) -> str:
     breakdown = summary.breakdown
+    display_names = summary.settings.display_names
     names = {f: feature_label(f, display_names) for f in breakdown.feature_names}
     fig = charts.waterfall(
         breakdown, display_names=names, title=f"From the average case to {summary.row_label}"
@@ -396,9 +446,10 @@ class _ReportPDF(FPDF):
             self.cell(6, 5.2, f"{number}.")
             self.multi_cell(0, 5.2, item, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def bars(self, summary: DecisionSummary, display_names: Mapping[str, str] | None) -> None:
+    def bars(self, summary: DecisionSummary) -> None:
         """Signed horizontal bars of the largest contributions, the rest summed."""
         breakdown = summary.breakdown
+        display_names = summary.settings.display_names
         values = breakdown.values[0]
         order = np.argsort(-np.abs(values), kind="stable")
         shown, rest = order[:_PDF_BARS], order[_PDF_BARS:]

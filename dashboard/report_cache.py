@@ -17,7 +17,6 @@ from dashboard.cli import demo_model_card
 from dashboard.report import report_html, report_pdf
 from dashboard.state import Workspace
 from explainers.decision import DecisionSummary, summarise_decision
-from explainers.recourse import DEMO_DIRECTIONS
 from sample_models import DEMOS
 
 ReportFormat = Literal["html", "pdf"]
@@ -31,12 +30,11 @@ def _summary(
     target: str | None,
     row_id: object,
     output: int,
+    settings_key: str,
     _ws: Workspace,
 ) -> DecisionSummary:
     prepared = cache.prepared(_ws)
     demo = DEMOS.get(_ws.is_demo or "")
-    loan = _ws.is_demo == "loan"
-    regression = prepared.bundle.task == "regression"
     row_label = f"row {row_id}"
     if _ws.id_column:
         row_label = f"ID {cache.frame(_ws).loc[row_id, _ws.id_column]}"
@@ -44,21 +42,20 @@ def _summary(
         prepared,
         row_id,
         output=output,
-        favourable_label=None if regression else cache.favourable_label(_ws),
-        display_names=cache.display_names(_ws),
-        fixed=cache.default_fixed(_ws),
-        directions=DEMO_DIRECTIONS if loan else None,
+        settings=_ws.settings,
         model_name=None if demo else _ws.model.name,
         model_card=demo_model_card(demo) if demo else None,
         data_name=_ws.data.name,
         row_label=row_label,
-        score_name="approval score" if loan else None,
     )
 
 
 def summary(ws: Workspace, row_id: object) -> DecisionSummary:
-    """The full decision of one row (cached by content hash, row and output)."""
-    return _summary(ws.model.digest, ws.data.digest, ws.target, row_id, cache.output_index(ws), ws)
+    """The full decision of one row (cached by content hash, settings, row and output)."""
+    return _summary(
+        ws.model.digest, ws.data.digest, ws.target, row_id, cache.output_index(ws),
+        ws.settings_key, ws,
+    )  # fmt: skip
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -69,17 +66,23 @@ def _report(
     row_id: object,
     output: int,
     fmt: ReportFormat,
+    settings_key: str,
+    challenger_digest: str | None,
     _ws: Workspace,
+    _challenger: Workspace | None,
 ) -> bytes:
     decision = summary(_ws, row_id)
-    names = cache.display_names(_ws)
+    other = None if _challenger is None else summary(_challenger, row_id)
     if fmt == "pdf":
-        return report_pdf(decision, display_names=names)
-    return report_html(decision, display_names=names).encode("utf-8")
+        return report_pdf(decision, challenger=other)
+    return report_html(decision, challenger=other).encode("utf-8")
 
 
-def report_bytes(ws: Workspace, row_id: object, fmt: ReportFormat) -> bytes:
-    """The decision report of one row as an HTML or PDF file."""
+def report_bytes(
+    ws: Workspace, row_id: object, fmt: ReportFormat, *, challenger: Workspace | None = None
+) -> bytes:
+    """The decision report of one row as an HTML or PDF file (with a challenger: compared)."""
     return _report(
-        ws.model.digest, ws.data.digest, ws.target, row_id, cache.output_index(ws), fmt, ws
-    )
+        ws.model.digest, ws.data.digest, ws.target, row_id, cache.output_index(ws), fmt,
+        ws.settings_key, None if challenger is None else challenger.model.digest, ws, challenger,
+    )  # fmt: skip

@@ -8,6 +8,8 @@ from typing import Any
 
 import streamlit as st
 
+from explainers.decision_settings import DecisionSettings
+
 WORKSPACE = "whybox.workspace"
 SELECTED_ROW = "whybox.selected_row"
 PRESENTER = "whybox.presenter"
@@ -33,10 +35,19 @@ class Workspace:
     data: UploadedFile
     target: str | None = None
     output_label: str | None = None
-    id_column: str | None = None
     title: str = "Uploaded model"
-    favourable_label: str | None = None
     is_demo: str | None = None
+    settings: DecisionSettings = DecisionSettings()
+
+    @property
+    def id_column(self) -> str | None:
+        """The column of IDs rows are found by (from the decision settings)."""
+        return self.settings.id_column
+
+    @property
+    def settings_key(self) -> str:
+        """The decision settings' content hash, for cache keys."""
+        return self.settings.digest()
 
     def with_options(self, **changes: Any) -> Workspace:
         """A copy with some choices changed."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 import importlib.metadata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 
+from explainers.decision_settings import DecisionSettings
 from explainers.errors import DataValidationError
 from explainers.lime_attributions import explain_lime
 from explainers.loading import PreparedData
@@ -27,7 +28,7 @@ from explainers.reasons import (
     format_value,
     to_probability_points,
 )
-from explainers.recourse import Direction, RecourseResult, find_recourse
+from explainers.recourse import RecourseResult, find_recourse
 from explainers.results import Attribution
 from explainers.shap_attributions import explain_shap
 from explainers.trust import TrustReport, assess_agreement, lime_stability
@@ -101,7 +102,9 @@ class DecisionSummary:
         How the row is named to a reader, e.g. ``"row 1"`` or ``"ID 1234"``.
     task : {"binary", "multiclass", "regression"}
     favourable_label : str or None
-        The outcome the person hopes for; None for regression.
+        The class the person hopes for; None for regression.
+    settings : DecisionSettings
+        The decision settings the summary was made with (wording, names).
     shap : Attribution
         The one-row SHAP explanation, in the method's own output space.
     breakdown : Attribution
@@ -125,6 +128,7 @@ class DecisionSummary:
     row_label: str
     task: Task
     favourable_label: str | None
+    settings: DecisionSettings
     shap: Attribution
     breakdown: Attribution
     lime: Attribution
@@ -203,16 +207,11 @@ def summarise_decision(
     row_id: object,
     *,
     output: int | None = None,
-    favourable_label: str | None = None,
-    display_names: Mapping[str, str] | None = None,
-    fixed: Collection[str] = (),
-    directions: Mapping[str, Direction] | None = None,
+    settings: DecisionSettings | None = None,
     model_name: str | None = None,
     model_card: Mapping[str, object] | None = None,
     data_name: str = "the dataset",
     row_label: str | None = None,
-    score_name: str | None = None,
-    threshold: float = 0.5,
 ) -> DecisionSummary:
     """Explain one row completely, for a report a non-specialist can read.
 
@@ -229,16 +228,12 @@ def summarise_decision(
     row_id : object
         The dataset index label of the row (see :func:`find_row`).
     output : int, optional
-        Output column explained; defaults to the favourable class if one is
-        given, else the model's default output (the positive class).
-    favourable_label : str, optional
-        The outcome the person hopes for; defaults to the class explained.
-    display_names : mapping of str to str, optional
-        Human-readable feature names.
-    fixed : collection of str, default ()
-        Features recourse must not change (e.g. age).
-    directions : mapping of str to {"up", "down", "any"}, optional
-        Allowed direction of change per numeric feature, for recourse.
+        Output column explained; defaults to the settings' favourable class
+        if they name one, else the model's default output (the positive class).
+    settings : DecisionSettings, optional
+        The favourable class and its wording, readable names, the threshold,
+        and the features recourse must not change or may move only one way.
+        Defaults to plain settings (nothing fixed, generic wording).
     model_name : str, optional
         The model's name; defaults to the model card's ``"name"``, else the
         estimator's description.
@@ -248,11 +243,6 @@ def summarise_decision(
         The dataset's name (its file name).
     row_label : str, optional
         How the row is named to a reader; defaults to ``"row <row_id>"``.
-    score_name : str, optional
-        What the score is called in sentences; defaults to "prediction" for
-        regression and ``score for "<favourable label>"`` otherwise.
-    threshold : float, default 0.5
-        Probability at or above which the outcome is favourable.
 
     Returns
     -------
@@ -269,18 +259,22 @@ def summarise_decision(
     Examples
     --------
     >>> prepared = load_files("loan_model.skops", "german_credit.csv")  # doctest: +SKIP
-    >>> summary = summarise_decision(prepared, 1, favourable_label="good")  # doctest: +SKIP
+    >>> summary = summarise_decision(prepared, 1, settings=settings)  # doctest: +SKIP
     >>> summary.reasons.favourable  # doctest: +SKIP
     False
     """
     if row_id not in prepared.X.index:
         raise _unknown_row(prepared.X.index, row_id, data_name)
     bundle = prepared.bundle
-    k = _output(prepared, output, favourable_label)
+    settings = settings or DecisionSettings()
     regression = bundle.task == "regression"
+    favourable_label = None if regression else settings.favourable
+    k = _output(prepared, output, favourable_label)
     label = None if regression else favourable_label or bundle.output_labels[k]
-    if score_name is None:
-        score_name = "prediction" if regression else f"score for “{label}”"
+    score_name = settings.score_name
+    display_names = settings.display_names
+    fixed = settings.fixed
+    threshold = settings.threshold
     row = prepared.X.loc[[row_id]]
 
     background = prepared.X
@@ -300,7 +294,8 @@ def summarise_decision(
         shap_row,
         0,
         display_names=display_names,
-        favourable_label=label or "prediction",
+        favourable_label=settings.favourable_text,
+        unfavourable_label=settings.unfavourable_text,
         threshold=threshold,
         score_name=score_name,
         multiclass=bundle.task == "multiclass",
@@ -313,8 +308,9 @@ def summarise_decision(
             prepared.X,
             threshold=threshold,
             fixed=fixed,
-            directions=directions,
+            directions=settings.directions,
             display_names=display_names,
+            score_name=score_name,
         )
     card = model_card or {}
     provenance = Provenance(
@@ -324,7 +320,7 @@ def summarise_decision(
         data_name=data_name,
         n_rows=len(prepared.X),
         whybox_version=_version(),
-        generated_at=datetime.now(timezone.utc),
+        generated_at=datetime.now(UTC),
         method=_method_text(shap_row, recourse, fixed, display_names),
     )
     return DecisionSummary(
@@ -332,6 +328,7 @@ def summarise_decision(
         row_label=row_label or f"row {row_id}",
         task=bundle.task,
         favourable_label=label,
+        settings=settings,
         shap=shap_row,
         breakdown=_in_points(shap_row, reasons, score_name),
         lime=lime_row,

@@ -42,13 +42,6 @@ _ONE_GROUP = (
     "Everyone in '{feature}' is in the same group ({group!r}), so there is nothing to compare."
 )
 _ONE_GROUP_HINT = "Pick a sensitive feature with at least two groups."
-_NOT_PERSONAL_STATUS = (
-    "Could not read a sex from {n} value(s) of '{column}', for example {example!r}; "
-    "expected values like 'male : single' or 'female : divorced/separated/married'."
-)
-_NOT_PERSONAL_STATUS_HINT = "Pick the German-credit column personal_status_and_sex."
-_NOT_NUMERIC_AGE = "Age bands need numbers, but '{column}' holds text such as {example!r}."
-_NOT_NUMERIC_AGE_HINT = "Pick a column of ages in years."
 
 
 def _group_labels(sensitive: pd.Series | npt.ArrayLike) -> pd.Series:
@@ -488,81 +481,3 @@ def attribution_by_group(
         output_label=attribution.output_label,
         findings=(finding,),
     )
-
-
-def age_bands(
-    age: pd.Series,
-    *,
-    edges: tuple[int, ...] = (25, 35, 50, 65),
-) -> pd.Series:
-    """Cut ages in years into readable bands ("under 25", "25-34", ..., "65 and over").
-
-    Parameters
-    ----------
-    age : Series of shape (n_rows,)
-        Ages in years; missing ages stay missing.
-    edges : tuple of int, default (25, 35, 50, 65)
-        Lower bounds of every band but the first, ascending.
-
-    Returns
-    -------
-    Series of shape (n_rows,)
-        Ordered categorical named ``"age band"``, same index as ``age``.
-
-    Raises
-    ------
-    DataValidationError
-        The column is not numeric.
-
-    Examples
-    --------
-    >>> age_bands(pd.Series([19, 30, 70])).tolist()
-    ['under 25', '25-34', '65 and over']
-    """
-    if not pd.api.types.is_numeric_dtype(age):
-        example = age.dropna().iloc[0] if age.notna().any() else ""
-        raise DataValidationError(
-            _NOT_NUMERIC_AGE.format(column=age.name, example=example), _NOT_NUMERIC_AGE_HINT
-        )
-    labels = [f"under {edges[0]}"]
-    labels += [f"{lo}-{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
-    labels.append(f"{edges[-1]} and over")
-    bins = [-np.inf, *edges, np.inf]
-    bands = pd.cut(age, bins=bins, labels=labels, right=False, ordered=True)
-    return bands.rename("age band")
-
-
-def sex_from_personal_status(personal_status: pd.Series) -> pd.Series:
-    """Derive "male" / "female" from German credit's ``personal_status_and_sex``.
-
-    Parameters
-    ----------
-    personal_status : Series of shape (n_rows,)
-        Values like ``"male : single"`` or ``"female : divorced/separated/married"``.
-
-    Returns
-    -------
-    Series of shape (n_rows,)
-        ``"male"`` or ``"female"`` (missing stays missing), named ``"sex"``.
-
-    Raises
-    ------
-    DataValidationError
-        Some value does not start with "male" or "female".
-
-    Examples
-    --------
-    >>> sex_from_personal_status(pd.Series(["male : single", "female : divorced"])).tolist()
-    ['male', 'female']
-    """
-    text = personal_status.astype(object).where(personal_status.notna())
-    sex = text.map(lambda v: v if pd.isna(v) else str(v).split(":")[0].strip().lower())
-    bad = sex.notna() & ~sex.isin(["male", "female"])
-    if bad.any():
-        raise DataValidationError(
-            _NOT_PERSONAL_STATUS.format(
-                n=int(bad.sum()), column=personal_status.name, example=text[bad].iloc[0]
-            ),
-            _NOT_PERSONAL_STATUS_HINT,
-        )
-    return sex.rename("sex")

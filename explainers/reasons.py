@@ -173,6 +173,7 @@ def explain_in_words(
     *,
     display_names: Mapping[str, str] | None = None,
     favourable_label: str,
+    unfavourable_label: str | None = None,
     top_n: int = 3,
     threshold: float = 0.5,
     score_name: str = "approval score",
@@ -194,7 +195,11 @@ def explain_in_words(
         Human-readable feature names; other columns are written from their
         column name ("duration_in_month" -> "Duration in month").
     favourable_label : str
-        The name of the favourable outcome, e.g. ``"good"``.
+        The wording of the favourable outcome, e.g. ``"approved"`` (the
+        decision settings' ``favourable_text``).
+    unfavourable_label : str, optional
+        The wording of the other outcome, e.g. ``"refused"``; defaults to
+        ``not “<favourable_label>”``.
     top_n : int, default 3
         Most factors listed on each side, and most reason codes.
     multiclass : bool, default False
@@ -282,6 +287,7 @@ def explain_in_words(
         base_score,
         favourable,
         favourable_label=favourable_label,
+        unfavourable_label=unfavourable_label,
         threshold=threshold,
         score_name=score_name,
     )
@@ -430,6 +436,7 @@ def _decision_sentence(
     favourable: bool | None,
     *,
     favourable_label: str,
+    unfavourable_label: str | None,
     threshold: float,
     score_name: str,
 ) -> str:
@@ -439,7 +446,8 @@ def _decision_sentence(
             f"(the average case: {_format_float(base_score)})."
         )
     needed = _format_float(100.0 * threshold)
-    outcome = f"“{favourable_label}”" if favourable else f"not “{favourable_label}”"
+    other = f"“{unfavourable_label}”" if unfavourable_label else f"not “{favourable_label}”"
+    outcome = f"“{favourable_label}”" if favourable else other
     relation = "at least" if favourable else "below"
     score_text = _rounded(score, 0)
     if (float(score_text) >= 100.0 * threshold) != favourable:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -22,13 +21,6 @@ from explainers.reasons import feature_label, format_value
 
 Direction = Literal["up", "down", "any"]
 DIRECTIONS: frozenset[str] = frozenset({"up", "down", "any"})
-
-DEMO_FIXED: tuple[str, ...] = ("age_in_years", "personal_status_and_sex", "foreign_worker")
-"""Features the loan demo treats as fixed: a person cannot or should not change them."""
-DEMO_DIRECTIONS: Mapping[str, Direction] = MappingProxyType(
-    {"age_in_years": "up", "duration_in_month": "any"}
-)
-"""Allowed directions in the loan demo (age, if un-fixed, can only go up)."""
 
 CATEGORY_CHANGE_COST = 1.0
 """Cost of switching a category; a numeric change costs its share of the observed range."""
@@ -188,6 +180,7 @@ def find_recourse(
     max_options: int = 3,
     max_changes: int = 3,
     display_names: Mapping[str, str] | None = None,
+    score_name: str = "score",
     random_state: int = 0,
 ) -> RecourseResult:
     """Find up to ``max_options`` small, different sets of changes that flip a decision.
@@ -221,7 +214,7 @@ def find_recourse(
     threshold : float, default 0.5
         The score an option must reach.
     fixed : collection of str, default ()
-        Features that must not change (e.g. :data:`DEMO_FIXED`).
+        Features that must not change (the decision settings' ``fixed``).
     directions : mapping of str to {"up", "down", "any"}, optional
         Allowed direction per numeric feature; others may move either way.
     max_options : int, default 3
@@ -230,6 +223,8 @@ def find_recourse(
         Most features changed by one option.
     display_names : mapping of str to str, optional
         Human-readable names used in the sentences.
+    score_name : str, default "score"
+        What the score is called in the sentences (e.g. "approval score").
     random_state : int, default 0
         Seed of the random half of the beam.
 
@@ -305,7 +300,7 @@ def find_recourse(
     chosen = _select(found, by_name, max_options)
     verified = scorer(chosen)
     options = tuple(
-        _option(state, float(score), by_name, threshold, display_names)
+        _option(state, float(score), by_name, threshold, display_names, score_name)
         for state, score in zip(chosen, verified, strict=True)
         if score >= threshold
     )
@@ -477,6 +472,7 @@ def _option(
     by_name: Mapping[str, _Feature],
     threshold: float,
     display_names: Mapping[str, str] | None,
+    score_name: str,
 ) -> RecourseOption:
     order = list(by_name)
     changes = tuple(
@@ -492,7 +488,7 @@ def _option(
         else:
             phrases.append(f"change {name} from “{old}” to “{new}”")
     joined = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
-    outcome = f"the score would be {score:.0%} (needed: {threshold:.0%})"
+    outcome = f"the {score_name} would be {score:.0%} (needed: {threshold:.0%})"
     sentence = f"{joined[0].upper()}{joined[1:]}; {outcome}."
     return RecourseOption(changes, score, _cost(state, by_name), sentence)
 

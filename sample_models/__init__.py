@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from explainers.decision_settings import DecisionSettings, load_settings
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -17,16 +19,20 @@ class Demo:
     model_file: str
     data_file: str
     target: str
-    favourable_label: str | None
     description: str
+    settings_file: str
     train_file: str | None = None
     test_file: str | None = None
     current_file: str | None = None
-    display_names_file: str | None = None
+    challenger_file: str | None = None
 
     def path(self, name: str) -> Path:
         """Absolute path of one of this demo's files."""
         return HERE / name
+
+    def settings(self) -> DecisionSettings:
+        """The demo's decision settings (its JSON file)."""
+        return load_settings(self.path(self.settings_file))
 
 
 DEMOS: dict[str, Demo] = {
@@ -36,12 +42,12 @@ DEMOS: dict[str, Demo] = {
         model_file="loan_model.joblib",
         data_file="german_credit.csv",
         target="creditability",
-        favourable_label="good",
         description="Predicts whether an applicant will repay (good) or default (bad).",
+        settings_file="loan_model.settings.json",
         train_file="loan_train.csv",
         test_file="loan_test.csv",
         current_file="loan_current.csv",
-        display_names_file="loan_display_names.json",
+        challenger_file="loan_challenger.skops",
     ),
     "diabetes": Demo(
         key="diabetes",
@@ -49,7 +55,8 @@ DEMOS: dict[str, Demo] = {
         model_file="diabetes_model.joblib",
         data_file="diabetes.csv",
         target="target",
-        favourable_label=None,
         description="Predicts a measure of diabetes progression one year ahead.",
+        settings_file="diabetes_model.settings.json",
+        challenger_file="diabetes_challenger.skops",
     ),
 }

@@ -9,7 +9,13 @@ Run ``python -m sample_models.build``. Writes, next to this file:
 - ``loan_current.csv``: a shifted "after deployment" sample for the drift page;
 - ``diabetes_model.joblib`` / ``.skops`` and ``diabetes.csv``: a small
   regression demo on scikit-learn's bundled diabetes data;
+- ``loan_challenger.skops`` / ``diabetes_challenger.skops``: a retrained
+  challenger of each (a random forest on the same training rows), for the
+  "Compare models" page;
 - ``model_card.json``: held-out metrics and provenance, read by the dashboard.
+
+The decision settings of each demo (``*_model.settings.json``) are written by
+hand, not by this script.
 """
 
 from __future__ import annotations
@@ -24,7 +30,12 @@ import sklearn
 import skops.io as sio
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_diabetes
-from sklearn.ensemble import GradientBoostingClassifier, RandomForestRegressor
+from sklearn.ensemble import (
+    GradientBoostingClassifier,
+    GradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
 from sklearn.metrics import r2_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
@@ -35,16 +46,23 @@ SEED = 0
 TARGET = "creditability"
 
 
-def loan_pipeline(categorical: list[str]) -> Pipeline:
-    """One-hot the categorical columns, pass numbers through, boost trees."""
+def loan_pipeline(categorical: list[str], *, challenger: bool = False) -> Pipeline:
+    """One-hot the categorical columns, pass numbers through, boost trees.
+
+    The challenger retrains on the same rows with a random forest instead.
+    """
     encode = ColumnTransformer(
         [("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical)],
         remainder="passthrough",
         verbose_feature_names_out=False,
     )
-    model = GradientBoostingClassifier(
+    model: GradientBoostingClassifier | RandomForestClassifier = GradientBoostingClassifier(
         n_estimators=150, max_depth=3, learning_rate=0.05, subsample=0.8, random_state=SEED
     )
+    if challenger:
+        model = RandomForestClassifier(
+            n_estimators=100, max_depth=8, min_samples_leaf=3, random_state=SEED, n_jobs=1
+        )
     return Pipeline([("encode", encode), ("model", model)])
 
 
@@ -74,6 +92,7 @@ def build_loan() -> dict[str, object]:
     shifted_sample(data, np.random.default_rng(SEED)).to_csv(HERE / "loan_current.csv", index=False)
     joblib.dump(model, HERE / "loan_model.joblib")
     sio.dump(model, HERE / "loan_model.skops")
+    build_loan_challenger()
     return {
         "name": "German credit loan model",
         "file": "loan_model.joblib",
@@ -89,6 +108,14 @@ def build_loan() -> dict[str, object]:
     }
 
 
+def build_loan_challenger() -> None:
+    """The loan demo's challenger: a random forest retrained on ``loan_train.csv``."""
+    train = pd.read_csv(HERE / "loan_train.csv")
+    X, y = train.drop(columns=[TARGET]), train[TARGET]
+    categorical = [c for c in X.columns if X[c].dtype == object or str(X[c].dtype) == "str"]
+    sio.dump(loan_pipeline(categorical, challenger=True).fit(X, y), HERE / "loan_challenger.skops")
+
+
 def build_diabetes() -> dict[str, object]:
     bunch = load_diabetes(as_frame=True, scaled=False)
     data = bunch.frame
@@ -100,6 +127,8 @@ def build_diabetes() -> dict[str, object]:
     data.to_csv(HERE / "diabetes.csv", index=False)
     joblib.dump(model, HERE / "diabetes_model.joblib")
     sio.dump(model, HERE / "diabetes_model.skops")
+    challenger = GradientBoostingRegressor(n_estimators=100, max_depth=2, random_state=SEED)
+    sio.dump(challenger.fit(X_train, y_train), HERE / "diabetes_challenger.skops")
     return {
         "name": "Diabetes progression regressor",
         "file": "diabetes_model.joblib",

@@ -52,7 +52,7 @@ def test_presenter_view_of_an_approved_applicant_gives_reasons_without_recourse(
     at.radio(key="row_filter").set_value(FAVOURABLE).run()
     assert not at.exception, at.exception
     text = "\n".join(_main_markdown(at))
-    assert "so the outcome is “good”" in text
+    assert "so the outcome is “approved”" in text
     assert "What would change it" not in text
     assert not JARGON.search(text)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,13 +16,11 @@ from fairlearn.metrics import (
 )
 from sklearn.metrics import accuracy_score
 
+from explainers.decision_settings import DerivedGroup
 from explainers.errors import DataValidationError
 from explainers.fairness import (
-    _NOT_PERSONAL_STATUS_HINT,
-    age_bands,
     attribution_by_group,
     group_fairness,
-    sex_from_personal_status,
 )
 from explainers.results import Attribution
 
@@ -144,24 +140,26 @@ def test_attribution_by_group_finds_driver():
 
 
 def test_age_bands_keep_order():
-    bands = age_bands(pd.Series([19, 25, 34, 35, 64, 65, None], name="age"))
+    group = DerivedGroup(name="age band", column="age", bands=(25, 35, 50, 65))
+    bands = group.derive(pd.DataFrame({"age": [19, 25, 34, 35, 64, 65, None]}))
     assert bands.tolist()[:6] == ["under 25", "25-34", "25-34", "35-49", "50-64", "65 and over"]
-    assert pd.isna(bands.iloc[6])
+    assert pd.isna(bands.iloc[6]) and bands.name == "age band"
     result = group_fairness(None, [1, 0, 1, 1, 0, 1, 1], bands, min_group_size=1)
     assert result.groups == ("under 25", "25-34", "35-49", "50-64", "65 and over", "missing")
-    with pytest.raises(DataValidationError, match="numbers"):
-        age_bands(pd.Series(["young"], name="age"))
+    with pytest.raises(DataValidationError, match="not numeric"):
+        group.derive(pd.DataFrame({"age": ["young"]}))
 
 
-def test_sex_from_personal_status():
+def test_text_before_a_separator():
     column = pd.Series(
         ["male : single", "female : divorced/separated/married", "male : married/widowed", None],
-        name="personal_status_and_sex",
     )
-    assert sex_from_personal_status(column).tolist()[:3] == ["male", "female", "male"]
-    assert sex_from_personal_status(column).name == "sex"
-    with pytest.raises(DataValidationError, match=re.escape(_NOT_PERSONAL_STATUS_HINT)):
-        sex_from_personal_status(pd.Series(["single"], name="x"))
+    group = DerivedGroup(name="sex", column="personal_status_and_sex", text_before=":")
+    sex = group.derive(pd.DataFrame({"personal_status_and_sex": column}))
+    assert sex.tolist()[:3] == ["male", "female", "male"] and pd.isna(sex.iloc[3])
+    assert sex.name == "sex"
+    with pytest.raises(DataValidationError, match="'personal_status_and_sex'"):
+        group.derive(pd.DataFrame({"x": ["single"]}))
 
 
 def test_equal_rates_name_no_group_twice():

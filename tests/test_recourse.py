@@ -16,8 +16,6 @@ from sklearn.preprocessing import OneHotEncoder
 from explainers.errors import DataValidationError
 from explainers.recourse import (
     ALREADY_FAVOURABLE,
-    DEMO_DIRECTIONS,
-    DEMO_FIXED,
     FOUND,
     FOUND_ONE,
     NOTHING_ACTIONABLE,
@@ -25,6 +23,7 @@ from explainers.recourse import (
     RecourseResult,
     find_recourse,
 )
+from sample_models import DEMOS
 
 GERMAN_COPIES = (
     Path(__file__).resolve().parents[1] / "sample_models" / "german_credit.csv",
@@ -231,6 +230,10 @@ def german():
     return X, score
 
 
+LOAN_SETTINGS = DEMOS["loan"].settings()
+DEMO_FIXED, DEMO_DIRECTIONS = LOAN_SETTINGS.fixed, LOAN_SETTINGS.directions
+
+
 def test_german_credit_refused_applicants(german) -> None:
     X, score = german
     refused = np.flatnonzero(score(X) < 0.5)
@@ -248,10 +251,12 @@ def test_german_credit_age_unfixed_only_goes_up(german) -> None:
     X, score = german
     refused = np.flatnonzero(score(X) < 0.5)
     fixed = [c for c in X.columns if c not in ("age_in_years", "duration_in_month")]
+    directions = dict(LOAN_SETTINGS.with_changes(fixed=()).directions)
+    assert directions == {"age_in_years": "up"}
     for i in refused[:3]:
         row = X.iloc[[i]]
-        result = find_recourse(score, row, X, fixed=fixed, directions=DEMO_DIRECTIONS)
-        check_options(result, score, row, X, fixed=fixed, directions=DEMO_DIRECTIONS)
+        result = find_recourse(score, row, X, fixed=fixed, directions=directions)
+        check_options(result, score, row, X, fixed=fixed, directions=directions)
 
 
 def test_category_changes_are_quoted_with_curly_quotes(synthetic) -> None:

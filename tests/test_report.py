@@ -19,8 +19,6 @@ from dashboard.report import report_html, report_pdf
 from explainers.decision import DecisionSummary, find_row, summarise_decision
 from explainers.errors import DataValidationError
 from explainers.loading import PreparedData, load_files
-from explainers.reasons import load_display_names
-from explainers.recourse import DEMO_DIRECTIONS, DEMO_FIXED
 from sample_models import DEMOS
 from tests.conftest import ROOT, SAMPLES
 
@@ -43,29 +41,24 @@ def prepared() -> PreparedData:
     return load_files(MODEL, DATA, target=LOAN.target)
 
 
-@pytest.fixture(scope="module")
-def names() -> dict[str, str]:
-    return load_display_names(SAMPLES / "loan_display_names.json")
+SETTINGS = LOAN.settings()
+DEMO_FIXED = SETTINGS.fixed
 
 
 @pytest.fixture(scope="module")
-def summary(prepared: PreparedData, names: dict[str, str]) -> DecisionSummary:
+def summary(prepared: PreparedData) -> DecisionSummary:
     return summarise_decision(
         prepared,
         REFUSED_ROW,
-        favourable_label="good",
-        display_names=names,
-        fixed=DEMO_FIXED,
-        directions=DEMO_DIRECTIONS,
+        settings=SETTINGS,
         model_card=demo_model_card(LOAN),
         data_name=LOAN.data_file,
-        score_name="approval score",
     )
 
 
 @pytest.fixture(scope="module")
-def page(summary: DecisionSummary, names: dict[str, str]) -> str:
-    return report_html(summary, display_names=names)
+def page(summary: DecisionSummary) -> str:
+    return report_html(summary)
 
 
 def _words(text: str) -> str:
@@ -115,7 +108,7 @@ def test_breakdown_is_in_the_points_of_the_reasons(summary: DecisionSummary) -> 
 
 
 def test_favourable_applicant_gets_no_recourse(prepared: PreparedData) -> None:
-    approved = summarise_decision(prepared, 0, favourable_label="good")
+    approved = summarise_decision(prepared, 0, settings=SETTINGS)
     assert approved.reasons.favourable is True
     assert approved.recourse is None
 
@@ -227,17 +220,15 @@ def test_html_makes_no_network_request(page: str, tmp_path: Path) -> None:
 # --- PDF -----------------------------------------------------------------------------
 
 
-def test_pdf_is_a_pdf(summary: DecisionSummary, names: dict[str, str]) -> None:
-    data = report_pdf(summary, display_names=names)
+def test_pdf_is_a_pdf(summary: DecisionSummary) -> None:
+    data = report_pdf(summary)
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
 
 
 @needs_pdftotext
-def test_pdf_has_the_reasons_text(
-    summary: DecisionSummary, names: dict[str, str], tmp_path: Path
-) -> None:
+def test_pdf_has_the_reasons_text(summary: DecisionSummary, tmp_path: Path) -> None:
     path = tmp_path / "report.pdf"
-    path.write_bytes(report_pdf(summary, display_names=names))
+    path.write_bytes(report_pdf(summary))
     text = _pdf_text(path)
     for sentence in _sentences(summary):
         assert _words(sentence) in text
@@ -252,9 +243,10 @@ def test_pdf_has_the_reasons_text(
 @needs_pdftotext
 def test_pdf_prints_non_latin_characters(prepared: PreparedData, tmp_path: Path) -> None:
     names = {"duration_in_month": "Duration – months (≥ 1, €)"}
-    unicode = summarise_decision(prepared, REFUSED_ROW, display_names=names)
+    settings = SETTINGS.with_changes(display_names=names)
+    unicode = summarise_decision(prepared, REFUSED_ROW, settings=settings)
     path = tmp_path / "unicode.pdf"
-    path.write_bytes(report_pdf(unicode, display_names=names))
+    path.write_bytes(report_pdf(unicode))
     assert "Duration – months (≥ 1, €)" in _pdf_text(path)
 
 

@@ -21,7 +21,8 @@ except ExplainerError as error:
 names = cache.display_names(ws)
 features = st.multiselect(
     "Sensitive features to compare groups by", options, default=defaults, key="fairness_features",
-    help="Derived features (sex from personal status, age bands) are offered when the data allows.",
+    help="Groups derived in the decision settings (e.g. age bands) come first; the defaults "
+    "are the settings' sensitive features.",
     format_func=lambda feature: names.get(feature, feature),
 )  # fmt: skip
 label = cache.favourable_label(ws)

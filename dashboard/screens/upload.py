@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import actions, cache, state
 from dashboard.preload import request_chart_library
+from dashboard.settings_views import settings_editor
 from dashboard.views import show_error
 from explainers.errors import ExplainerError
 from sample_models import DEMOS
@@ -53,30 +54,31 @@ if model_file is not None and data_file is not None:
         model_upload = actions.uploaded(model_file.name, model_file.getvalue())
         data_upload = actions.uploaded(data_file.name, data_file.getvalue())
         bundle = cache.model_of(model_upload)
-        columns = list(cache.dataset(data_upload).columns)
+        frame = cache.dataset(data_upload)
+        columns = list(frame.columns)
     except ExplainerError as error:
         show_error(error)
         show_loaded()
         st.stop()
     guess = actions.guess_target(columns, bundle.feature_names)
     options = [NONE, *columns]
-    a, b, c = st.columns(3)
+    a, b = st.columns(2)
     target = a.selectbox(
         "Target column (optional)", options, index=options.index(guess) if guess else 0,
         help="The true outcome, if the dataset has it. Needed for performance and fairness.",
     )  # fmt: skip
-    labels = bundle.output_labels if bundle.task != "regression" else ()
+    labels = bundle.output_labels if bundle.task == "multiclass" else ()
     output_label = (
         b.selectbox("Class to explain", labels, index=bundle.default_output) if labels else None
     )
-    id_column = c.selectbox("ID column to find rows by (optional)", options)
-    if st.button("Load model and data", type="primary"):
+    target = None if target == NONE else target
+    settings = settings_editor(bundle, frame, target=target, model_name=model_upload.name)
+    if settings is not None and bundle.task == "binary":
+        output_label = settings.favourable  # a binary model is explained for its good outcome
+    if settings is not None and st.button("Load model and data", type="primary"):
         ws = state.Workspace(
-            model=model_upload, data=data_upload,
-            target=None if target == NONE else target,
-            output_label=output_label,
-            id_column=None if id_column == NONE else id_column,
-            title=f"{bundle.name}",
+            model=model_upload, data=data_upload, target=target, output_label=output_label,
+            title=f"{bundle.name}", settings=settings,
         )  # fmt: skip
         try:
             actions.activate(ws)
