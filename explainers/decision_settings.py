@@ -14,8 +14,8 @@ Example file::
      "display_names": {"duration": "Loan duration (months)"}, "id_column": "application_id",
      "cohorts": [{"name": "young", "conditions": [...]}]}
 
-``cohorts`` is a list of ``{"name": str, "conditions": [object, ...]}``; the
-conditions themselves are read by the cohorts module. ``groups`` derives a
+``cohorts`` is a list of ``{"name": str, "conditions": [object, ...]}``, read
+and written by :mod:`explainers.cohorts`. ``groups`` derives a
 sensitive grouping from a column: ``{"name": "age band", "column": "age",
 "bands": [25, 35, 50, 65]}`` cuts numbers into bands, ``{"name": "sex",
 "column": "personal_status", "text_before": ":"}`` keeps the text before a
@@ -35,6 +35,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from explainers.cohorts import Cohort, cohorts_from_json, cohorts_to_json
 from explainers.errors import DataValidationError
 from explainers.reasons import feature_label
 
@@ -63,8 +64,6 @@ BAD_GROUP_HINT = (
     'For example {"name": "age band", "column": "age", "bands": [25, 35, 50, 65]} or '
     '{"name": "sex", "column": "personal_status", "text_before": ":"}.'
 )
-BAD_COHORT = "Cohort {position} of the decision settings must have a 'name' and 'conditions'."
-BAD_COHORT_HINT = 'For example {"name": "young applicants", "conditions": [...]}.'
 GROUP_NOT_NUMERIC = "The group {name!r} cuts {column!r} into bands, but it is not numeric."
 
 _FIXED_PATTERNS = (
@@ -184,22 +183,6 @@ class DerivedGroup:
 
 
 @dataclass(frozen=True, slots=True)
-class Cohort:
-    """A named set of rows, defined by conditions the cohorts module reads.
-
-    Parameters
-    ----------
-    name : str
-        The cohort's name.
-    conditions : tuple of dict
-        The conditions, as written in the settings file.
-    """
-
-    name: str
-    conditions: tuple[dict[str, Any], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class DecisionSettings:
     """What makes a model's output a decision: wording, actionable features, fairness groups.
 
@@ -266,7 +249,7 @@ class DecisionSettings:
             if f.name == "groups":
                 value = [_group_dict(g) for g in value]
             elif f.name == "cohorts":
-                value = [{"name": c.name, "conditions": list(c.conditions)} for c in value]
+                value = cohorts_to_json(value)
             elif isinstance(value, tuple):
                 value = list(value)
             elif isinstance(value, dict):
@@ -349,8 +332,7 @@ def settings_from_dict(data: object) -> DecisionSettings:
     if "groups" in data:
         values["groups"] = tuple(_group(g) for g in _list(data["groups"], "groups"))
     if "cohorts" in data:
-        items = _list(data["cohorts"], "cohorts")
-        values["cohorts"] = tuple(_cohort(c, i) for i, c in enumerate(items, start=1))
+        values["cohorts"] = cohorts_from_json(data["cohorts"])
     both = sorted(set(values.get("increase_only", ())) & set(values.get("decrease_only", ())))
     if both:
         raise DataValidationError(BOTH_DIRECTIONS.format(names=_quoted(both)), BOTH_DIRECTIONS_HINT)
@@ -658,18 +640,6 @@ def _group_dict(group: DerivedGroup) -> dict[str, Any]:
     else:
         out["text_before"] = group.text_before
     return out
-
-
-def _cohort(value: object, position: int) -> Cohort:
-    if (
-        not isinstance(value, dict)
-        or not isinstance(value.get("name"), str)
-        or not str(value.get("name")).strip()
-        or not isinstance(value.get("conditions", []), list)
-        or not all(isinstance(c, dict) for c in value.get("conditions", []))
-    ):
-        raise DataValidationError(BAD_COHORT.format(position=position), BAD_COHORT_HINT)
-    return Cohort(name=str(value["name"]).strip(), conditions=tuple(value.get("conditions", [])))
 
 
 def _quoted(names: Sequence[str] | Mapping[str, object]) -> str:
