@@ -1,0 +1,243 @@
+"""Exact path-dependent TreeSHAP in O(nodes x depth) per row and tree, in numba.
+
+shap's TreeSHAP costs O(leaves x depth^2) per row and tree. Here each leaf's
+Shapley weights are written as an integral (Yu et al., "Linear TreeSHAP",
+NeurIPS 2022, in another basis): for a leaf with value ``v`` whose path holds
+the features ``j`` with cover fraction ``z_j`` and indicator ``o_j`` (the row
+follows every split on ``j``),
+
+    phi_i += v (o_i - z_i) * integral_0^1 prod_{j != i} (z_j (1 - t) + o_j t) dt,
+
+a polynomial of degree below the path's length, so Gauss-Legendre quadrature
+with ``ceil(depth / 2)`` points is exact (every factor lies in [0, 1] on the
+interval: no cancellation). The sums over the leaves below each edge are
+carried up the tree once, so each node costs O(points), not O(depth^2).
+
+Everything that does not depend on the row (the factors' ratios at every
+node, at every point) is computed once per model by :func:`prepare`;
+:func:`shap_values` then explains rows on every core it is given (numba
+threads, without the GIL). It is a pure function of tree arrays and rows, so
+it runs wherever the model lives.
+
+Numba's compiled code is cached on disk (``cache=True``) in
+``NUMBA_CACHE_DIR``; :func:`ensure_cache_dir` points it at a writable folder
+before numba is imported.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+CACHE_ENV = "NUMBA_CACHE_DIR"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TreeArrays:
+    """A tree ensemble as flat arrays (every tree's nodes one after another).
+
+    Parameters
+    ----------
+    left, right, default : int arrays of shape (n_nodes,)
+        Children (global node index; -1 at a leaf); ``default`` is where a
+        missing value goes.
+    feature : int array of shape (n_nodes,)
+        Split feature (-1 at a leaf).
+    threshold : float array of shape (n_nodes,)
+        A row goes left when ``x[feature] <= threshold``.
+    value : float array of shape (n_nodes, n_values)
+        Leaf values, already scaled (a forest's ``1 / n_trees``, a boosting
+        learning rate).
+    cover : float array of shape (n_nodes,)
+        Training weight reaching each node.
+    roots : int array of shape (n_trees,)
+        Root node of each tree.
+    tree_output : int array of shape (n_trees,)
+        First output column each tree's values add to.
+    n_outputs : int
+        Outputs of the model (classes, or 1).
+    base_offset : float array of shape (n_outputs,)
+        Constant added to every prediction (a boosting model's initial score).
+    input_dtype : numpy dtype
+        The dtype the model compares rows in (float32 for scikit-learn trees).
+    complement : float or None
+        When the model's outputs sum to this constant for every row
+        (probabilities), ``value`` holds every output but the last, which is
+        derived: its attributions are minus the others' sum.
+    """
+
+    left: IntArray
+    right: IntArray
+    default: IntArray
+    feature: IntArray
+    threshold: FloatArray
+    value: FloatArray
+    cover: FloatArray
+    roots: IntArray
+    tree_output: IntArray
+    n_outputs: int
+    base_offset: FloatArray
+    input_dtype: type[np.floating]  # type: ignore[type-arg]
+    complement: float | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PreparedTrees:
+    """:class:`TreeArrays` plus the per-node tables of :func:`prepare`.
+
+    ``ratio_follow[c]`` / ``ratio_leave[c]``: factor of the parent's feature
+    at node ``c`` over its factor at the parent, at every quadrature point,
+    when the row still follows every split on that feature and goes to /
+    away from ``c``; ``ratio_off[c]``: the same once it has left (a
+    constant); ``weight_follow[c]``: ``w (1 - z) / factor`` of a following
+    row; ``weight_off``: ``-w / (1 - t)`` of any other row.
+    """
+
+    trees: TreeArrays
+    ratio_follow: FloatArray
+    ratio_leave: FloatArray
+    ratio_off: FloatArray
+    weight_follow: FloatArray
+    weight_off: FloatArray
+    expected_value: FloatArray
+    n_points: int
+    max_depth: int
+
+
+def ensure_cache_dir() -> Path:
+    """Point numba's on-disk cache at a writable folder, before numba is imported.
+
+    Keeps ``NUMBA_CACHE_DIR`` when set; otherwise the user's cache folder
+    (``$XDG_CACHE_HOME/whybox/numba``), or the temporary folder when that
+    cannot be written (a read-only sandbox compiles once per process there).
+    """
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured)
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    for candidate in (base / "whybox" / "numba", Path(tempfile.gettempdir()) / "whybox-numba"):
+        try:
+            candidate.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=candidate):
+                pass
+        except OSError:
+            continue
+        os.environ[CACHE_ENV] = str(candidate)
+        return candidate
+    return Path(tempfile.gettempdir())
+
+
+def prepare(trees: TreeArrays) -> PreparedTrees:
+    """Compute every row-independent table once per model.
+
+    Parameters
+    ----------
+    trees : TreeArrays
+
+    Returns
+    -------
+    PreparedTrees
+    """
+    kernels = _kernels()
+    combined, parent_z, unique_depth, max_depth = kernels.path_fractions(
+        trees.left, trees.right, trees.feature, trees.cover, trees.roots
+    )
+    n_points = max(1, (int(unique_depth) + 1) // 2)
+    x, w = np.polynomial.legendre.leggauss(n_points)
+    t = (x + 1.0) / 2.0
+    w = w / 2.0
+    z = combined[:, None]
+    zp = parent_z[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        follow_now = z * (1.0 - t) + t
+        follow_before = zp * (1.0 - t) + t
+        ratio_follow = follow_now / follow_before
+        ratio_leave = z * (1.0 - t) / follow_before
+        ratio_off = np.where(parent_z > 0, combined / parent_z, 0.0)
+        weight_follow = w * (1.0 - z) / follow_now
+    weight_off = -w / (1.0 - t)
+    expected = kernels.expected_values(
+        trees.left, trees.right, trees.value, trees.cover, trees.roots,
+        trees.tree_output, trees.n_outputs,
+    )  # fmt: skip
+    expected = expected + trees.base_offset
+    if trees.complement is not None:
+        expected[-1] = trees.complement - expected[:-1].sum()
+    return PreparedTrees(
+        trees,
+        np.ascontiguousarray(np.nan_to_num(ratio_follow)),
+        np.ascontiguousarray(np.nan_to_num(ratio_leave)),
+        np.ascontiguousarray(ratio_off),
+        np.ascontiguousarray(np.nan_to_num(weight_follow)),
+        np.ascontiguousarray(weight_off),
+        expected,
+        n_points,
+        int(max_depth),
+    )
+
+
+def shap_values(
+    prepared: PreparedTrees, X: npt.ArrayLike, *, n_threads: int | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """Exact path-dependent SHAP values of every row, as shap's TreeExplainer gives them.
+
+    Parameters
+    ----------
+    prepared : PreparedTrees
+        From :func:`prepare`.
+    X : array of shape (n_rows, n_features)
+        Rows (NaN: missing).
+    n_threads : int, optional
+        Threads to use (default: numba's, every core).
+
+    Returns
+    -------
+    values : array of shape (n_rows, n_features, n_outputs)
+    expected_value : array of shape (n_outputs,)
+    """
+    import numba
+
+    kernels = _kernels()
+    trees = prepared.trees
+    rows = np.asarray(X)
+    rows = np.ascontiguousarray(rows.astype(trees.input_dtype).astype(np.float64))
+    n_values = trees.value.shape[1]
+    n_outputs = trees.n_outputs
+    phi = np.zeros((rows.shape[0], rows.shape[1], n_outputs))
+    previous = numba.get_num_threads()
+    threads = max(1, min(n_threads or previous, numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(threads)
+    try:
+        kernels.explain(
+            rows, phi, trees.left, trees.right, trees.default, trees.feature,
+            trees.threshold, trees.value, trees.roots, trees.tree_output,
+            prepared.ratio_follow, prepared.ratio_leave, prepared.ratio_off,
+            prepared.weight_follow, prepared.weight_off, prepared.max_depth + 2,
+            n_values, threads,
+        )  # fmt: skip
+    finally:
+        numba.set_num_threads(previous)
+    if trees.complement is not None:
+        phi[:, :, -1] = -phi[:, :, :-1].sum(axis=2)
+    return phi, prepared.expected_value.copy()
+
+
+_KERNELS = None
+
+
+def _kernels():  # type: ignore[no-untyped-def]
+    """The compiled kernels (numba imported and the cache located on first use)."""
+    global _KERNELS
+    if _KERNELS is None:
+        ensure_cache_dir()
+        from explainers import tree_kernels
+
+        _KERNELS = tree_kernels
+    return _KERNELS
