@@ -4,6 +4,9 @@ The method is chosen from the model, and recorded on the result:
 
 - xgboost / lightgbm: the libraries' own exact TreeSHAP contributions
   (``pred_contribs`` / ``pred_contrib``), multi-threaded;
+- scikit-learn tree ensembles: whybox's own exact path-dependent TreeSHAP
+  (``explainers.tree_engine``: the values shap's ``TreeExplainer`` gives,
+  3-6x faster per core, on every core, without importing shap);
 - other tree ensembles shap supports: ``shap.TreeExplainer`` (exact);
 - linear models: the exact closed form ``coef * (x - mean(background))``;
 - anything else: permutation SHAP on the uploaded columns with a stated
@@ -29,12 +32,11 @@ from __future__ import annotations
 import warnings
 import weakref
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import shap
 from sklearn.pipeline import Pipeline
 
 from explainers.encoding import ColumnCodec
@@ -42,6 +44,11 @@ from explainers.errors import AttributionError, UnsupportedModelError
 from explainers.feature_groups import group_matrix, to_dense
 from explainers.model_bundle import ModelBundle
 from explainers.results import Attribution, OutputSpace
+from explainers.tree_engine import PreparedTrees, prepare, shap_values
+from explainers.tree_models import tree_arrays
+
+if TYPE_CHECKING:
+    import shap
 
 ADDITIVITY_RTOL = 1e-6
 ADDITIVITY_FAILED = (
@@ -53,8 +60,9 @@ DEFAULT_BACKGROUND = 100
 FloatArray = npt.NDArray[np.float64]
 Kind = Literal["native", "tree", "linear", "agnostic"]
 
-# one TreeExplainer per fitted estimator and process: building it walks every tree
+# one TreeExplainer / engine table per fitted estimator and process: building it walks every tree
 _TREE_EXPLAINERS: weakref.WeakKeyDictionary[Any, shap.TreeExplainer] = weakref.WeakKeyDictionary()
+_ENGINE_TREES: weakref.WeakKeyDictionary[Any, PreparedTrees | None] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -253,10 +261,10 @@ def _explain_raw(
     if plan.kind == "linear":
         raw = _linear(bundle, estimator, to_dense(Z), to_dense(transform(plan.reference)))
     else:
-        try:
-            raw = _tree(bundle, estimator, Z)
-        except shap.utils._exceptions.InvalidModelError:
+        tree = _tree(bundle, estimator, Z)
+        if tree is None:  # shap cannot read these trees
             return _agnostic(bundle, X, plan, positions=positions)
+        raw = tree
     if plan.grouping is None:
         return raw
     values = np.einsum("rto,tf->rfo", raw.values, plan.grouping)
@@ -288,20 +296,30 @@ def _estimator_kind(estimator: Any) -> Kind:
     return "agnostic"
 
 
-def _tree(bundle: ModelBundle, estimator: Any, Z: Any) -> _RawAttribution:
+def _tree(bundle: ModelBundle, estimator: Any, Z: Any) -> _RawAttribution | None:
     module = type(estimator).__module__
     if module.startswith("xgboost"):
         return _xgboost(bundle, estimator, Z)
     if module.startswith("lightgbm"):
         return _lightgbm(bundle, estimator, Z)
-    explainer = _tree_explainer(estimator)
     dense = Z if isinstance(Z, pd.DataFrame) else to_dense(Z)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        values = np.asarray(explainer.shap_values(dense, check_additivity=False), np.float64)
-    values = values if values.ndim == 3 else values[:, :, None]
+    engine = _engine_trees(estimator)
+    if engine is not None:
+        values, expected = shap_values(engine, np.asarray(dense, np.float64))
+    else:
+        from shap.utils._exceptions import InvalidModelError
+
+        try:
+            explainer = _tree_explainer(estimator)
+        except InvalidModelError:
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            values = np.asarray(explainer.shap_values(dense, check_additivity=False), np.float64)
+        values = values if values.ndim == 3 else values[:, :, None]
+        expected = np.atleast_1d(explainer.expected_value)
     n = values.shape[0]
-    base = np.broadcast_to(np.atleast_1d(explainer.expected_value), (n, values.shape[2]))
+    base = np.broadcast_to(expected, (n, values.shape[2]))
     if bundle.task == "regression":
         space: OutputSpace = "raw"
         output = np.asarray(estimator.predict(dense), np.float64).reshape(n, -1)
@@ -318,10 +336,26 @@ def _tree(bundle: ModelBundle, estimator: Any, Z: Any) -> _RawAttribution:
     return _RawAttribution(values, np.array(base, np.float64), output, "TreeSHAP", True, space)
 
 
+def _engine_trees(estimator: Any) -> PreparedTrees | None:
+    """The engine's tables for a scikit-learn ensemble, or None to use shap."""
+    try:
+        return _ENGINE_TREES[estimator]
+    except (KeyError, TypeError):
+        arrays = tree_arrays(estimator)
+        prepared = None if arrays is None else prepare(arrays)
+    try:
+        _ENGINE_TREES[estimator] = prepared
+    except TypeError:
+        pass
+    return prepared
+
+
 def _tree_explainer(estimator: Any) -> shap.TreeExplainer:
     try:
         return _TREE_EXPLAINERS[estimator]
     except (KeyError, TypeError):
+        import shap
+
         explainer = shap.TreeExplainer(estimator)
     try:
         _TREE_EXPLAINERS[estimator] = explainer

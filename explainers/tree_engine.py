@@ -27,9 +27,13 @@ before numba is imported.
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -84,7 +88,7 @@ class TreeArrays:
     tree_output: IntArray
     n_outputs: int
     base_offset: FloatArray
-    input_dtype: type[np.floating]  # type: ignore[type-arg]
+    input_dtype: type[np.floating[Any]]
     complement: float | None = None
 
 
@@ -112,26 +116,39 @@ class PreparedTrees:
 
 
 def ensure_cache_dir() -> Path:
-    """Point numba's on-disk cache at a writable folder, before numba is imported.
+    """Point numba's on-disk cache at a writable folder.
 
-    Keeps ``NUMBA_CACHE_DIR`` when set; otherwise the user's cache folder
-    (``$XDG_CACHE_HOME/whybox/numba``), or the temporary folder when that
-    cannot be written (a read-only sandbox compiles once per process there).
+    ``NUMBA_CACHE_DIR`` when set, else ``$XDG_CACHE_HOME/whybox/numba``. numba
+    refuses a cache folder it cannot write, so where that folder is read-only
+    (a sandbox that mounts the cache compiled by the trusted process), its
+    files (about 300 kB) are copied to a private temporary folder and used
+    from there: the kernels load in milliseconds instead of compiling for
+    seconds. Without any cache the first use compiles (about 4 s).
     """
     configured = os.environ.get(CACHE_ENV)
-    if configured:
-        return Path(configured)
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    for candidate in (base / "whybox" / "numba", Path(tempfile.gettempdir()) / "whybox-numba"):
+    preferred = Path(configured) if configured else base / "whybox" / "numba"
+    if _writable(preferred):
+        os.environ[CACHE_ENV] = str(preferred)
+        return preferred
+    scratch = Path(tempfile.gettempdir()) / f"whybox-numba-{os.getuid()}"
+    if preferred.is_dir() and not scratch.exists():
         try:
-            candidate.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=candidate):
-                pass
+            shutil.copytree(preferred, scratch)
         except OSError:
-            continue
-        os.environ[CACHE_ENV] = str(candidate)
-        return candidate
-    return Path(tempfile.gettempdir())
+            pass
+    scratch.mkdir(parents=True, exist_ok=True)
+    os.environ[CACHE_ENV] = str(scratch)
+    return scratch
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
 
 
 def prepare(trees: TreeArrays) -> PreparedTrees:
@@ -145,6 +162,7 @@ def prepare(trees: TreeArrays) -> PreparedTrees:
     -------
     PreparedTrees
     """
+    _check_structure(trees)
     kernels = _kernels()
     combined, parent_z, unique_depth, max_depth = kernels.path_fractions(
         trees.left, trees.right, trees.feature, trees.cover, trees.roots
@@ -183,6 +201,33 @@ def prepare(trees: TreeArrays) -> PreparedTrees:
     )
 
 
+def _check_structure(trees: TreeArrays) -> None:
+    """Refuse arrays the kernels would walk out of bounds or forever (they do not check)."""
+    n = len(trees.left)
+    nodes = np.arange(n)
+    ends = np.append(trees.roots[1:], n)
+    tree_end = np.repeat(ends, np.diff(np.append(trees.roots, n)))
+    internal = trees.left >= 0
+    same = all(len(a) == n for a in (trees.right, trees.default, trees.feature, trees.threshold,
+                                     trees.value, trees.cover))  # fmt: skip
+    ok = (
+        same and len(trees.roots) == len(trees.tree_output) and len(trees.roots) > 0
+        and trees.roots[0] == 0 and bool(np.all(np.diff(trees.roots) > 0))
+        and bool(np.all((trees.right >= 0) == internal))
+        and bool(np.all(trees.feature[internal] >= 0))
+        and all(
+            bool(np.all((c[internal] > nodes[internal]) & (c[internal] < tree_end[internal])))
+            for c in (trees.left, trees.right)
+        )
+        and bool(np.all((trees.default[internal] == trees.left[internal])
+                        | (trees.default[internal] == trees.right[internal])))
+        and bool(np.all(trees.tree_output >= 0))
+        and bool(np.all(trees.tree_output + trees.value.shape[1] <= trees.n_outputs))
+    )  # fmt: skip
+    if not ok:
+        raise ValueError("tree arrays do not describe trees of nodes after their parents")
+
+
 def shap_values(
     prepared: PreparedTrees, X: npt.ArrayLike, *, n_threads: int | None = None
 ) -> tuple[FloatArray, FloatArray]:
@@ -195,48 +240,66 @@ def shap_values(
     X : array of shape (n_rows, n_features)
         Rows (NaN: missing).
     n_threads : int, optional
-        Threads to use (default: numba's, every core).
+        Threads to use (default :func:`default_threads`).
 
     Returns
     -------
     values : array of shape (n_rows, n_features, n_outputs)
     expected_value : array of shape (n_outputs,)
     """
-    import numba
-
     kernels = _kernels()
     trees = prepared.trees
     rows = np.asarray(X)
+    if rows.ndim != 2 or rows.shape[1] <= int(trees.feature.max(initial=-1)):
+        raise ValueError(f"rows of shape {rows.shape} do not fit trees over more features")
     rows = np.ascontiguousarray(rows.astype(trees.input_dtype).astype(np.float64))
-    n_values = trees.value.shape[1]
-    n_outputs = trees.n_outputs
-    phi = np.zeros((rows.shape[0], rows.shape[1], n_outputs))
-    previous = numba.get_num_threads()
-    threads = max(1, min(n_threads or previous, numba.config.NUMBA_NUM_THREADS))
-    numba.set_num_threads(threads)
-    try:
+    phi = np.zeros((rows.shape[0], rows.shape[1], trees.n_outputs))
+    bounds = _blocks(rows.shape[0], n_threads or default_threads())
+
+    def run(block: tuple[int, int]) -> None:
         kernels.explain(
             rows, phi, trees.left, trees.right, trees.default, trees.feature,
             trees.threshold, trees.value, trees.roots, trees.tree_output,
             prepared.ratio_follow, prepared.ratio_leave, prepared.ratio_off,
             prepared.weight_follow, prepared.weight_off, prepared.max_depth + 2,
-            n_values, threads,
+            trees.value.shape[1], block[0], block[1],
         )  # fmt: skip
-    finally:
-        numba.set_num_threads(previous)
+
+    if len(bounds) == 1:
+        run(bounds[0])
+    else:  # the kernel releases the GIL: threads share the rows, each writes its own
+        with ThreadPoolExecutor(len(bounds)) as threads:
+            list(threads.map(run, bounds))
     if trees.complement is not None:
         phi[:, :, -1] = -phi[:, :, :-1].sum(axis=2)
     return phi, prepared.expected_value.copy()
 
 
+THREADS_ENV = "WHYBOX_TREE_THREADS"
 _KERNELS = None
 
 
-def _kernels():  # type: ignore[no-untyped-def]
+def default_threads() -> int:
+    """Threads per explanation: ``WHYBOX_TREE_THREADS``, else every core this process may use."""
+    configured = os.environ.get(THREADS_ENV, "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _blocks(n_rows: int, n_threads: int) -> list[tuple[int, int]]:
+    n = max(1, min(n_threads, n_rows))
+    return [(b * n_rows // n, (b + 1) * n_rows // n) for b in range(n)]
+
+
+def _kernels() -> Any:
     """The compiled kernels (numba imported and the cache located on first use)."""
     global _KERNELS
     if _KERNELS is None:
-        ensure_cache_dir()
+        folder = ensure_cache_dir()
+        config = sys.modules.get("numba.core.config")
+        if config is not None:  # numba read its settings when another library imported it
+            config.CACHE_DIR = str(folder)  # type: ignore[attr-defined]
         from explainers import tree_kernels
 
         _KERNELS = tree_kernels

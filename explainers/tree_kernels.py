@@ -8,7 +8,7 @@ have been entered.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 
 @njit(cache=True, nogil=True)
@@ -83,96 +83,92 @@ def expected_values(left, right, value, cover, roots, tree_output, n_outputs):  
     return out
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def explain(  # type: ignore[no-untyped-def]
     X, phi, left, right, default, feature, threshold, value, roots, tree_output,
-    ratio_follow, ratio_leave, ratio_off, weight_follow, weight_off, stack, n_values, n_blocks,
+    ratio_follow, ratio_leave, ratio_off, weight_follow, weight_off, stack, n_values, start, stop,
 ):  # fmt: skip
-    """Add every tree's SHAP values of every row of ``X`` into ``phi``.
+    """Add every tree's SHAP values of rows ``start:stop`` of ``X`` into ``phi``.
 
     Per node on the path: ``g[d]`` is the product of every path feature's
     factor at each quadrature point, ``u[d]`` the sum of ``value * g`` over
     the leaves below, ``acc[f]`` the part of it below a deeper split on the
     same feature ``f`` (which that split attributes itself).
     """
-    n_rows = X.shape[0]
     n_features = X.shape[1]
     q = ratio_follow.shape[1]
-    for b in prange(n_blocks):
-        start = b * n_rows // n_blocks
-        stop = (b + 1) * n_rows // n_blocks
-        g = np.empty((stack, q))
-        u = np.empty((stack, n_values, q))
-        saved_acc = np.empty((stack, n_values, q))
-        acc = np.zeros((n_features, n_values, q))
-        follows = np.ones(n_features, np.bool_)
-        saved_follows = np.empty(stack, np.bool_)
-        node = np.empty(stack, np.int64)
-        state = np.empty(stack, np.int64)
-        for t in range(roots.shape[0]):
-            out0 = tree_output[t]
-            for r in range(start, stop):
-                d = 0
-                node[0] = roots[t]
-                state[0] = 0
-                g[0, :] = 1.0
-                u[0, :, :] = 0.0
-                while True:
-                    c = node[d]
-                    if left[c] >= 0 and state[d] < 2:
-                        child = left[c] if state[d] == 0 else right[c]
-                        state[d] += 1
-                        f = feature[c]
-                        xf = X[r, f]
-                        if np.isnan(xf):
-                            goes = default[c]
-                        elif xf <= threshold[c]:
-                            goes = left[c]
-                        else:
-                            goes = right[c]
-                        before = follows[f]
-                        now = before and goes == child
-                        d += 1
-                        node[d] = child
-                        state[d] = 0
-                        saved_follows[d] = before
-                        follows[f] = now
-                        if now:
-                            for p in range(q):
-                                g[d, p] = g[d - 1, p] * ratio_follow[child, p]
-                        elif before:
-                            for p in range(q):
-                                g[d, p] = g[d - 1, p] * ratio_leave[child, p]
-                        else:
-                            off = ratio_off[child]
-                            for p in range(q):
-                                g[d, p] = g[d - 1, p] * off
-                        for j in range(n_values):
-                            for p in range(q):
-                                saved_acc[d, j, p] = acc[f, j, p]
-                                acc[f, j, p] = 0.0
-                        if left[child] < 0:
-                            for j in range(n_values):
-                                v = value[child, j]
-                                for p in range(q):
-                                    u[d, j, p] = v * g[d, p]
-                        else:
-                            u[d, :, :] = 0.0
+    g = np.empty((stack, q))
+    u = np.empty((stack, n_values, q))
+    saved_acc = np.empty((stack, n_values, q))
+    acc = np.zeros((n_features, n_values, q))
+    follows = np.ones(n_features, np.bool_)
+    saved_follows = np.empty(stack, np.bool_)
+    node = np.empty(stack, np.int64)
+    state = np.empty(stack, np.int64)
+    for t in range(roots.shape[0]):
+        out0 = tree_output[t]
+        for r in range(start, stop):
+            d = 0
+            node[0] = roots[t]
+            state[0] = 0
+            g[0, :] = 1.0
+            u[0, :, :] = 0.0
+            while True:
+                c = node[d]
+                if left[c] >= 0 and state[d] < 2:
+                    child = left[c] if state[d] == 0 else right[c]
+                    state[d] += 1
+                    f = feature[c]
+                    xf = X[r, f]
+                    if np.isnan(xf):
+                        goes = default[c]
+                    elif xf <= threshold[c]:
+                        goes = left[c]
                     else:
-                        if d == 0:
-                            break
-                        f = feature[node[d - 1]]
-                        weights = weight_follow[c] if follows[f] else weight_off
+                        goes = right[c]
+                    before = follows[f]
+                    now = before and goes == child
+                    d += 1
+                    node[d] = child
+                    state[d] = 0
+                    saved_follows[d] = before
+                    follows[f] = now
+                    if now:
+                        for p in range(q):
+                            g[d, p] = g[d - 1, p] * ratio_follow[child, p]
+                    elif before:
+                        for p in range(q):
+                            g[d, p] = g[d - 1, p] * ratio_leave[child, p]
+                    else:
+                        off = ratio_off[child]
+                        for p in range(q):
+                            g[d, p] = g[d - 1, p] * off
+                    for j in range(n_values):
+                        for p in range(q):
+                            saved_acc[d, j, p] = acc[f, j, p]
+                            acc[f, j, p] = 0.0
+                    if left[child] < 0:
                         for j in range(n_values):
-                            s = 0.0
+                            v = value[child, j]
                             for p in range(q):
-                                here = u[d, j, p]
-                                s += weights[p] * (here - acc[f, j, p])
-                                acc[f, j, p] = saved_acc[d, j, p] + here
-                                u[d - 1, j, p] += here
-                            phi[r, f, out0 + j] += s
-                        follows[f] = saved_follows[d]
-                        d -= 1
+                                u[d, j, p] = v * g[d, p]
+                    else:
+                        u[d, :, :] = 0.0
+                else:
+                    if d == 0:
+                        break
+                    f = feature[node[d - 1]]
+                    weights = weight_follow[c] if follows[f] else weight_off
+                    for j in range(n_values):
+                        s = 0.0
+                        for p in range(q):
+                            here = u[d, j, p]
+                            s += weights[p] * (here - acc[f, j, p])
+                            acc[f, j, p] = saved_acc[d, j, p] + here
+                            u[d - 1, j, p] += here
+                        phi[r, f, out0 + j] += s
+                    follows[f] = saved_follows[d]
+                    d -= 1
 
 
 __all__ = ["expected_values", "explain", "path_fractions"]

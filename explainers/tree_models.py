@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from explainers.tree_engine import TreeArrays
 
@@ -111,8 +112,8 @@ def _hist_gradient_boosting(estimator: Any) -> TreeArrays | None:
             if "is_categorical" in nodes.dtype.names and nodes["is_categorical"].any():
                 return None
             leaf = nodes["is_leaf"].astype(bool)
-            left = np.where(leaf, -1, nodes["left"]).astype(np.int64)
-            right = np.where(leaf, -1, nodes["right"]).astype(np.int64)
+            left = np.where(leaf, -1, nodes["left"].astype(np.int64))
+            right = np.where(leaf, -1, nodes["right"].astype(np.int64))
             default = np.where(nodes["missing_go_to_left"].astype(bool), left, right)
             feature = np.where(leaf, -2, nodes["feature_idx"]).astype(np.int64)
             value = nodes["value"].astype(np.float64)[:, None]
@@ -133,7 +134,7 @@ def _concat(
     sizes = np.array([len(p[0]) for p in parts], np.int64)
     roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
 
-    def children(i: int) -> np.ndarray:  # type: ignore[type-arg]
+    def children(i: int) -> npt.NDArray[np.int64]:
         return np.concatenate([
             np.where(np.asarray(p[i]) >= 0, np.asarray(p[i], np.int64) + r, -1)
             for p, r in zip(parts, roots, strict=True)
