@@ -64,6 +64,8 @@ navigation = st.navigation(
             page("fairness.py", "Fairness", ":material/balance:"),
             page("data_quality.py", "Data quality", ":material/cleaning_services:"),
             page("drift.py", "Drift", ":material/waves:"),
+            page("error_analysis.py", "Error analysis", ":material/troubleshoot:"),
+            page("cohorts.py", "Cohorts", ":material/filter_alt:"),
         ],
     }
 )

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, report_cache, state
+from dashboard import cache, cohort_state, health_cache, report_cache, state
 from explainers.reasons import Reasons
 from explainers.recourse import RecourseResult
 from explainers.trust import TrustReport
@@ -58,8 +58,15 @@ def open_row(row_id: object) -> None:
 
 
 def pick_row(ws: state.Workspace, X: pd.DataFrame) -> object:
-    """Row picker: a filter, then a row by index or ID. Returns the row's index label."""
+    """Row picker: a filter, then a row by index or ID. Returns the row's index label.
+
+    Only the rows of the followed cohort are offered (and said so).
+    """
     scores = cache.predictions(ws)
+    if cohort_state.active() is not None:
+        inside = X.index.isin(health_cache.workspace_rows(ws))
+        cohort_state.show_caption(int(inside.sum()), len(X))
+        X, scores = X[inside], scores[inside]
     left, middle, right = st.columns([1, 2, 1])
     with left:
         candidates = _filtered_rows(ws, X, scores)

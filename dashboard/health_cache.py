@@ -12,14 +12,16 @@ settings, never by file names; raw bytes travel as ``_``-prefixed arguments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, cache
+from dashboard import actions, cache, cohort_state
 from dashboard.state import UploadedFile, Workspace
+from explainers.cohorts import Cohort, CohortData, cohort_data, cohort_mask
 from explainers.data_quality import DataQualityReport, check_data_quality
 from explainers.decision_settings import DecisionSettings
 from explainers.drift import (
@@ -77,6 +79,7 @@ NOT_CLASSIFIER = (
     "number. Fairness checks need a classification model."
 )
 MAX_GROUPS = 20
+SourceKey = tuple[str, tuple[str, str] | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,16 +94,24 @@ class Source:
         How the page names it, e.g. ``"loan_test.csv (the demo's test split)"``.
     rows : tuple of (str, str) or None
         ``(column, value)``: keep only rows whose column reads ``value``.
+    cohort : Cohort or None
+        Keep only the rows of this cohort (the one the pages follow).
     """
 
     upload: UploadedFile
     name: str
     rows: tuple[str, str] | None = None
+    cohort: Cohort | None = None
 
     @property
-    def key(self) -> tuple[str, tuple[str, str] | None]:
+    def key(self) -> SourceKey:
         """What identifies the rows in a cache key."""
-        return self.upload.digest, self.rows
+        cohort = None if self.cohort is None else json.dumps(self.cohort.to_json(), sort_keys=True)
+        return self.upload.digest, self.rows, cohort
+
+    def whole(self) -> Source:
+        """The same dataset without the cohort."""
+        return replace(self, cohort=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +171,11 @@ def stored(ws: Workspace, key: str) -> object | None:
 
 
 def test_source(ws: Workspace) -> Source:
-    """The data performance, fairness and data quality are measured on."""
+    """The data performance, fairness and data quality are measured on (the cohort's rows)."""
+    return replace(_test_source(ws), cohort=cohort_state.active())
+
+
+def _test_source(ws: Workspace) -> Source:
     split = stored(ws, SPLIT)
     if isinstance(split, tuple):
         column, _, test = split
@@ -172,7 +187,12 @@ def test_source(ws: Workspace) -> Source:
 
 
 def training_source(ws: Workspace) -> Source | None:
-    """The data the model learned from: uploaded, a marked split, or the demo's."""
+    """The data the model learned from: uploaded, a split, or the demo's (the cohort's rows)."""
+    source = _training_source(ws)
+    return None if source is None else replace(source, cohort=cohort_state.active())
+
+
+def _training_source(ws: Workspace) -> Source | None:
     upload, split = stored(ws, TRAINING_DATA), stored(ws, SPLIT)
     if isinstance(upload, UploadedFile):
         return Source(upload, upload.name)
@@ -184,7 +204,12 @@ def training_source(ws: Workspace) -> Source | None:
 
 
 def current_source(ws: Workspace) -> Source | None:
-    """The data the model sees now: uploaded, or the demo's shifted sample."""
+    """The data the model sees now: uploaded, or the demo's shifted sample (the cohort's rows)."""
+    source = _current_source(ws)
+    return None if source is None else replace(source, cohort=cohort_state.active())
+
+
+def _current_source(ws: Workspace) -> Source | None:
     upload = stored(ws, CURRENT_DATA)
     if isinstance(upload, UploadedFile):
         return Source(upload, upload.name)
@@ -193,14 +218,14 @@ def current_source(ws: Workspace) -> Source | None:
 
 
 def reference_source(ws: Workspace) -> Source:
-    """The loaded dataset, which drift is measured against."""
-    return Source(ws.data, ws.data.name)
+    """The loaded dataset, which drift is measured against (the cohort's rows)."""
+    return Source(ws.data, ws.data.name, cohort=cohort_state.active())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _scored(
     model_digest: str,
-    source_key: tuple[str, tuple[str, str] | None],
+    source_key: SourceKey,
     target: str | None,
     _ws: Workspace,
     _source: Source,
@@ -211,7 +236,50 @@ def _scored(
         frame = frame[frame[column].astype(str) == value]
     target = target if target in frame.columns else None
     prepared = prepare(cache.prepared(_ws).bundle, frame, target=target)
-    return Scored(frame, prepared.X, prepared.y_true, prepared.bundle.predict_output(prepared.X))
+    outputs = prepared.bundle.predict_output(prepared.X)
+    if _source.cohort is None:
+        return Scored(frame, prepared.X, prepared.y_true, outputs)
+    keep = cohort_mask(_source.cohort, cohort_facts(_ws, frame, outputs, prepared.y_true))
+    y_true = None if prepared.y_true is None else prepared.y_true[keep]
+    return Scored(frame[keep], prepared.X[keep], y_true, outputs[keep])
+
+
+def derived_groups(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """The derived sensitive features (sex, age band) the frame's columns allow."""
+    return {
+        name: derive(frame[column])
+        for name, (column, derive) in DERIVED_SENSITIVE.items()
+        if column in frame and name not in frame
+    }
+
+
+def cohort_facts(
+    ws: Workspace, frame: pd.DataFrame, outputs: np.ndarray, y_true: pd.Series | None
+) -> CohortData:
+    """What a cohort is evaluated on: columns, predicted labels, errors, outcomes, groups."""
+    bundle = cache.prepared(ws).bundle
+    return cohort_data(
+        frame, predictions=bundle.labels_from_output(outputs), y_true=y_true,
+        regression=bundle.task == "regression", groups=derived_groups(frame),
+    )  # fmt: skip
+
+
+def n_whole(ws: Workspace, source: Source) -> int:
+    """Rows of a source before the cohort is applied."""
+    return len(scored(ws, source.whole()).X)
+
+
+def workspace_rows(ws: Workspace) -> pd.Index:
+    """Index labels of the loaded data's rows in the followed cohort (all rows without one)."""
+    return scored(ws, reference_source(ws)).X.index
+
+
+def follow_cohort(ws: Workspace, explained: Attribution) -> Attribution:
+    """The rows of an attribution of the loaded data that are in the followed cohort."""
+    if cohort_state.active() is None:
+        return explained
+    keep = set(workspace_rows(ws))
+    return explained.rows([i for i, row in enumerate(explained.row_ids) if row in keep])
 
 
 def scored(ws: Workspace, source: Source) -> Scored:
@@ -241,8 +309,8 @@ def _measure(ws: Workspace, source: Source, threshold: float) -> Performance:
 @st.cache_data(max_entries=64, show_spinner=False)
 def _performance(
     model_digest: str,
-    test_key: tuple[str, tuple[str, str] | None],
-    training_key: tuple[str, tuple[str, str] | None] | None,
+    test_key: SourceKey,
+    training_key: SourceKey | None,
     target: str | None,
     favourable: str,
     threshold: float,
@@ -278,7 +346,7 @@ def performance(ws: Workspace, *, threshold: float = 0.5) -> PerformanceReport:
 @st.cache_data(max_entries=32, show_spinner=False)
 def _source_shap(
     model_digest: str,
-    source_key: tuple[str, tuple[str, str] | None],
+    source_key: SourceKey,
     target: str | None,
     output: int,
     _ws: Workspace,
@@ -288,8 +356,15 @@ def _source_shap(
 
 
 def attribution(ws: Workspace, source: Source, output: int) -> Attribution:
-    """SHAP on a source's rows (a fixed random sample when large), reusing the global view."""
-    if source == reference_source(ws) and output == cache.output_index(ws):
+    """SHAP on a source's rows (a fixed random sample when large), reusing the global view.
+
+    A cohort's attributions are the whole dataset's rows that are in the cohort.
+    """
+    if source.cohort is not None:
+        whole = attribution(ws, source.whole(), output)
+        keep = set(scored(ws, source).X.index)
+        return whole.rows([i for i, row in enumerate(whole.row_ids) if row in keep])
+    if source == reference_source(ws).whole() and output == cache.output_index(ws):
         return cache.global_shap(ws)
     return _source_shap(ws.model.digest, source.key, ws.target, output, ws, source)
 
@@ -317,7 +392,7 @@ def sensitive_groups(settings: DecisionSettings, frame: pd.DataFrame, feature: s
 @st.cache_data(max_entries=64, show_spinner=False)
 def _fairness(
     model_digest: str,
-    test_key: tuple[str, tuple[str, str] | None],
+    test_key: SourceKey,
     target: str | None,
     favourable: str,
     features: tuple[str, ...],
@@ -368,8 +443,8 @@ def quality_sources(ws: Workspace) -> dict[str, Source]:
 @st.cache_data(max_entries=32, show_spinner=False)
 def _quality(
     model_digest: str,
-    source_key: tuple[str, tuple[str, str] | None],
-    training_key: tuple[str, tuple[str, str] | None] | None,
+    source_key: SourceKey,
+    training_key: SourceKey | None,
     target: str | None,
     _ws: Workspace,
     _source: Source,
@@ -397,8 +472,8 @@ def quality(ws: Workspace, source: Source) -> DataQualityReport:
 @st.cache_data(max_entries=16, show_spinner=False)
 def _drift(
     model_digest: str,
-    reference_key: tuple[str, tuple[str, str] | None],
-    current_key: tuple[str, tuple[str, str] | None],
+    reference_key: SourceKey,
+    current_key: SourceKey,
     target: str | None,
     output: int,
     _ws: Workspace,

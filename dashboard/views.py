@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import cache, state
+from dashboard import cache, cohort_state, state
 from explainers.errors import ExplainerError
 from explainers.loading import PreparedData
 from explainers.model_bundle import ModelBundle
@@ -54,6 +54,7 @@ def sidebar_summary() -> None:
             return
         if bundle.task != "regression":
             st.caption(f"Explaining: **{bundle.output_labels[cache.output_index(ws)]}**")
+        cohort_state.selector()
         st.toggle(
             "Presenter mode",
             key=state.PRESENTER,

@@ -76,8 +76,34 @@ class ModelErrors:
 def model_errors(bundle: ModelBundle, X: pd.DataFrame, y_true: pd.Series) -> ModelErrors:
     """Predict ``X`` and compare with ``y_true`` (a model task: bundle first, plain data out).
 
+    Raises
+    ------
+    DataValidationError
+        When no row has a true outcome.
+    """
+    known = y_true.notna().to_numpy()
+    if not known.any():
+        raise DataValidationError(NO_OUTCOMES, NO_OUTCOMES_HINT)
+    labels = np.empty(len(X), dtype=object)
+    labels[known] = bundle.predict_labels(X.loc[known])
+    return prediction_errors(labels, y_true, regression=bundle.task == "regression")
+
+
+def prediction_errors(
+    predictions: npt.ArrayLike, y_true: pd.Series, *, regression: bool
+) -> ModelErrors:
+    """Each labelled row's error, from predictions already made.
+
     Classification counts a row as wrong when the predicted label (the most
-    probable class) differs from the true one, compared as text.
+    probable class) differs from the true one, compared as text; regression
+    takes the absolute error. Rows without a true outcome are left out.
+
+    Parameters
+    ----------
+    predictions : array of shape (n_rows,)
+        Predicted labels or values, aligned with ``y_true``.
+    y_true : pandas.Series
+    regression : bool
 
     Raises
     ------
@@ -87,16 +113,15 @@ def model_errors(bundle: ModelBundle, X: pd.DataFrame, y_true: pd.Series) -> Mod
     known = y_true.notna().to_numpy()
     if not known.any():
         raise DataValidationError(NO_OUTCOMES, NO_OUTCOMES_HINT)
-    X_known = X.loc[known]
-    labels = bundle.predict_labels(X_known)
-    if bundle.task == "regression":
+    labels = np.asarray(predictions, dtype=object)[known]
+    if regression:
         truth = pd.to_numeric(y_true[known], errors="coerce").to_numpy(dtype=float)
         errors = np.abs(labels.astype(float) - truth)
         kind = "absolute error"
     else:
         errors = (labels.astype(str) != y_true[known].astype(str).to_numpy()).astype(float)
         kind = "error rate"
-    return ModelErrors(errors, labels, kind, tuple(X_known.index))
+    return ModelErrors(errors, labels, kind, tuple(y_true.index[known]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,4 +445,5 @@ __all__ = [
     "error_heatmap",
     "error_tree",
     "model_errors",
+    "prediction_errors",
 ]

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
+from dashboard import analysis_views, health_charts
 from dashboard import health_cache as hc
-from dashboard import health_charts
 from dashboard import health_views as hv
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
@@ -27,6 +27,7 @@ st.caption(
     + (f", against training data {compared.name} for shared rows." if compared else ".")
     + ("" if ws.target else " Pick a target column to also check class balance and leaks.")
 )
+analysis_views.source_caption(ws, source)
 counts = report.counts
 columns = st.columns(4)
 for column, (severity, (_, icon, word)) in zip(columns, hv.SEVERITY_STYLE.items(), strict=True):

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import cache, health_charts
+from dashboard import analysis_views, cache, health_charts
 from dashboard import health_cache as hc
 from dashboard import health_views as hv
 from dashboard.views import explain_chart, require_workspace, show_error
@@ -29,6 +29,8 @@ st.caption(
     f"Reference: {report.reference_name} ({report.data.n_reference:,} rows). "
     f"Current: {report.current_name} ({report.data.n_current:,} rows)."
 )
+analysis_views.source_caption(ws, hc.reference_source(ws))
+analysis_views.source_caption(ws, current)
 hv.show_findings(report.prediction.findings + report.data.findings + report.attribution.findings)
 
 names = cache.display_names(ws)

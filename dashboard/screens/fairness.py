@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import cache, health_charts
+from dashboard import analysis_views, cache, health_charts
 from dashboard import health_cache as hc
 from dashboard import health_views as hv
 from dashboard.views import explain_chart, require_workspace, show_error
@@ -46,6 +46,7 @@ except ExplainerError as error:
     show_error(error)
     st.stop()
 st.caption(f"Measured on {hc.test_source(ws).name} at threshold {threshold:.2f}.")
+analysis_views.source_caption(ws, hc.test_source(ws))
 
 for tab, report in zip(st.tabs([r.rates.feature for r in reports]), reports, strict=True):
     rates, by_group = report.rates, report.attribution

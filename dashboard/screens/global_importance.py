@@ -9,7 +9,7 @@ import time
 
 import streamlit as st
 
-from dashboard import cache, charts, decision_views
+from dashboard import analysis_views, cache, charts, decision_views
 from dashboard.views import class_picker, explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
 from explainers.reasons import feature_label
@@ -46,14 +46,18 @@ try:
         st.rerun()
     if job.cancelled:
         st.warning(f"Cancelled: the charts use the {attribution.n_rows:,} rows explained so far.")
+    explained = attribution.n_rows
+    attribution = analysis_views.follow_cohort(ws, attribution, n_total)
 except ExplainerError as error:
     show_error(error)
     st.stop()
 basis = (
     f"all {n_total:,} rows"
-    if attribution.n_rows == n_total
-    else f"a random sample of {attribution.n_rows:,} of {n_total:,} rows (seed 0)"
+    if explained == n_total
+    else f"a random sample of {explained:,} of {n_total:,} rows (seed 0)"
 )
+if attribution.n_rows != explained:
+    basis = f"the {attribution.n_rows:,} rows of the cohort among {basis}"
 st.caption(f"Based on {basis}. Method: {attribution.method}; values in {attribution.output_space}.")
 
 importance = global_importance(attribution)
@@ -85,14 +89,19 @@ colour_by = right.selectbox(
     index=colour_options.index(partner) if partner in colour_options else 0,
     format_func=lambda f: feature_label(f, names),
 )
-dependence_event = st.plotly_chart(
-    charts.dependence(attribution, feature, colour_by=colour_by, display_names=names),
-    key="dependence", on_select="rerun", selection_mode="points",
-)  # fmt: skip
-explain_chart(
-    f"How the value of {feature_label(feature, names)} (across) changes its effect (up and down); "
-    f"the colour shows {feature_label(colour_by, names)}, the column it interacts with most."
-)
+shap_col, pdp_col = st.columns(2)
+with shap_col:
+    dependence_event = st.plotly_chart(
+        charts.dependence(attribution, feature, colour_by=colour_by, display_names=names),
+        key="dependence", on_select="rerun", selection_mode="points",
+    )  # fmt: skip
+    explain_chart(
+        f"SHAP: how the value of {feature_label(feature, names)} (across) changes its effect "
+        f"(up and down); the colour shows {feature_label(colour_by, names)}, the column it "
+        "interacts with most."
+    )
+with pdp_col:
+    analysis_views.pdp_panel(ws, feature, names)
 
 for selection in (event, dependence_event):
     points = (selection or {}).get("selection", {}).get("points", [])

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import cache, health_charts
+from dashboard import analysis_views, cache, health_charts
 from dashboard import health_cache as hc
 from dashboard import health_views as hv
 from dashboard.views import explain_chart, require_workspace, show_error
@@ -33,6 +33,7 @@ except ExplainerError as error:
     show_error(error)
     st.stop()
 result = report.test
+analysis_views.source_caption(ws, hc.test_source(ws))
 st.caption(f"Measured on {report.test_name}: {result.n_rows:,} rows with a known outcome.")
 for column, metric in zip(st.columns(len(result.headline)), result.headline, strict=True):
     better = "higher" if metric.higher_is_better else "lower"
