@@ -1,25 +1,33 @@
-"""The cohorts of this session: the saved ones, the one every page follows, the sidebar picker.
+"""The cohorts of this workspace: the saved ones, the one every page follows, the sidebar picker.
 
-Cohorts are kept in ``st.session_state`` (saved with the decision settings
-as their ``cohorts`` list); the chosen one's name is the sidebar selector's
-value. Pages ask :func:`active` which cohort to follow and show
-:func:`show_caption` so the reader always knows which rows they see.
+Saved cohorts live in the workspace's decision settings (their ``cohorts``
+list), so they are saved and loaded with the settings file; the followed
+one's name is the sidebar picker's value. Pages ask :func:`active` which
+cohort to follow and show :func:`show_caption` so the reader always knows
+which rows they see.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import state
 from explainers.cohorts import ALL_ROWS, Cohort, cohort_caption
 
-COHORTS = "whybox.cohorts"
 ACTIVE = "whybox.active_cohort"
 
 
 def saved() -> tuple[Cohort, ...]:
-    """The cohorts defined in this session, in the order they were saved."""
-    value = st.session_state.get(COHORTS, ())
-    return tuple(value)
+    """The cohorts of the workspace's decision settings, in the order they were saved."""
+    ws = state.workspace()
+    return () if ws is None else ws.settings.cohorts
+
+
+def replace_all(cohorts: tuple[Cohort, ...]) -> None:
+    """Replace the saved cohorts; a followed one that is gone is let go on the next run."""
+    ws = state.workspace()
+    if ws is not None:
+        state.set_workspace(ws.with_options(settings=ws.settings.with_changes(cohorts=cohorts)))
 
 
 def save(cohort: Cohort, *, follow: bool = True) -> None:
@@ -28,20 +36,14 @@ def save(cohort: Cohort, *, follow: bool = True) -> None:
     Following changes the sidebar picker's value, so call this from a widget's
     callback (``on_click``), before the picker is drawn.
     """
-    kept = [c for c in saved() if c.name != cohort.name]
-    st.session_state[COHORTS] = (*kept, cohort)
+    replace_all((*(c for c in saved() if c.name != cohort.name), cohort))
     if follow:
         st.session_state[ACTIVE] = cohort.name
 
 
-def replace_all(cohorts: tuple[Cohort, ...]) -> None:
-    """Replace the saved cohorts (from a settings file); a followed one that is gone is let go."""
-    st.session_state[COHORTS] = cohorts
-
-
 def delete(name: str) -> None:
     """Forget a cohort; if it was followed, the picker goes back to all rows on the next run."""
-    st.session_state[COHORTS] = tuple(c for c in saved() if c.name != name)
+    replace_all(tuple(c for c in saved() if c.name != name))
 
 
 def active() -> Cohort | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pandas as pd
@@ -12,7 +11,7 @@ from dashboard import cache, cohort_state
 from dashboard import health_cache as hc
 from dashboard.state import Workspace
 from dashboard.views import show_error
-from explainers.cohorts import Cohort, Condition, Subject, cohorts_from_json, cohorts_to_json
+from explainers.cohorts import Cohort, Condition, Subject
 from explainers.errors import DataValidationError, ExplainerError
 
 DRAFT = "whybox.cohort_draft"
@@ -45,7 +44,7 @@ def targets(ws: Workspace) -> list[Target]:
         error = pd.Series([0.0, 1.0]) if regression else pd.Series([True, False])
         found.append(Target("The model's error", "error", None, error))
         found.append(Target("The true outcome", "outcome", None, frame[ws.target]))
-    for name, groups in hc.derived_groups(frame).items():
+    for name, groups in hc.derived_groups(ws, frame).items():
         found.append(Target(f"{name} (group)", "group", name, groups))
     return found
 
@@ -131,23 +130,10 @@ def _follow(name: str) -> None:
     st.session_state[cohort_state.ACTIVE] = name
 
 
-def settings_io() -> None:
-    """Download the cohorts as the decision settings' ``cohorts`` list, or load such a file."""
-    text = json.dumps({"cohorts": cohorts_to_json(cohort_state.saved())}, indent=2)
-    st.download_button("Download cohorts (JSON)", text, file_name="cohorts.json",
-                       mime="application/json", icon=":material/download:")  # fmt: skip
-    file = st.file_uploader("Load cohorts from a settings file (JSON)", type=["json"])
-    if file is None or st.session_state.get("whybox.cohorts_loaded") == file.file_id:
-        return
-    try:
-        raw = json.loads(file.getvalue().decode("utf-8"))
-        cohorts = cohorts_from_json(raw.get("cohorts") if isinstance(raw, dict) else raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        show_error(DataValidationError("The file is not JSON text.", "Upload a .json file."))
-        return
-    except ExplainerError as error:
-        show_error(error)
-        return
-    st.session_state["whybox.cohorts_loaded"] = file.file_id
-    cohort_state.replace_all(cohorts)
-    st.rerun()
+def settings_download(ws: Workspace) -> None:
+    """Download the decision settings, cohorts included, to load again with the model."""
+    stem = ws.model.name.rsplit(".", 1)[0]
+    st.download_button(
+        "Download the decision settings with these cohorts", ws.settings.to_json(),
+        file_name=f"{stem}.settings.json", mime="application/json", icon=":material/download:",
+    )  # fmt: skip

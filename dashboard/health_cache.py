@@ -244,12 +244,12 @@ def _scored(
     return Scored(frame[keep], prepared.X[keep], y_true, outputs[keep])
 
 
-def derived_groups(frame: pd.DataFrame) -> dict[str, pd.Series]:
-    """The derived sensitive features (sex, age band) the frame's columns allow."""
+def derived_groups(ws: Workspace, frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """The decision settings' derived groups (sex, age band…) the frame's columns allow."""
     return {
-        name: derive(frame[column])
-        for name, (column, derive) in DERIVED_SENSITIVE.items()
-        if column in frame and name not in frame
+        group.name: group.derive(frame)
+        for group in ws.settings.groups
+        if group.column in frame and group.name not in frame
     }
 
 
@@ -260,7 +260,7 @@ def cohort_facts(
     bundle = cache.prepared(ws).bundle
     return cohort_data(
         frame, predictions=bundle.labels_from_output(outputs), y_true=y_true,
-        regression=bundle.task == "regression", groups=derived_groups(frame),
+        regression=bundle.task == "regression", groups=derived_groups(ws, frame),
     )  # fmt: skip
 
 

@@ -25,10 +25,11 @@ FOLLOWING = [
 
 def _app(demo: str, cohort: Cohort | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
-    at.session_state[state.WORKSPACE] = demo_workspace(demo)
+    ws = demo_workspace(demo)
     if cohort is not None:
-        at.session_state[cohort_state.COHORTS] = (cohort,)
+        ws = ws.with_options(settings=ws.settings.with_changes(cohorts=(cohort,)))
         at.session_state[cohort_state.ACTIVE] = cohort.name
+    at.session_state[state.WORKSPACE] = ws
     return at
 
 
@@ -90,4 +91,23 @@ def test_cohort_builder_saves_and_follows() -> None:
     next(b for b in at.button if b.label == "Save and follow").click().run()
     assert not at.exception, at.exception
     assert at.session_state[cohort_state.ACTIVE] == "renters"
+    saved = at.session_state[state.WORKSPACE].settings
+    assert [c.name for c in saved.cohorts] == ["renters"]  # saved with the decision settings
+    assert '"cohorts": [' in saved.to_json()
     assert "renters" in " ".join(m.value for m in at.markdown)
+
+
+def test_a_cohort_on_a_derived_group_and_the_error_follows_on_fairness() -> None:
+    wrong_women = Cohort(
+        "women the model got wrong",
+        (Condition("group", "in", ("female",), column="sex"), Condition("error", "==", True)),
+    )
+    test = pd.read_csv(ROOT / "sample_models" / "loan_test.csv")
+    at = _app("loan", wrong_women)
+    at.switch_page("screens/performance.py").run()
+    assert not at.exception, at.exception
+    shown = _infos(at)
+    assert f"of {len(test):,} rows" in shown
+    # every row of this cohort is an error: accuracy on it is 0
+    accuracy = next(m for m in at.metric if m.label.lower().startswith("accuracy"))
+    assert float(accuracy.value) == 0.0

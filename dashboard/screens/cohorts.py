@@ -34,9 +34,8 @@ st.subheader("Saved cohorts")
 if not cohort_state.saved():
     st.caption("None yet.")
 cohort_views.saved_list(ws)
-with st.expander("Save or load cohorts with the decision settings"):
-    st.caption(
-        'Cohorts are kept under the settings file\'s "cohorts" key: a list of '
-        '{"name": ..., "conditions": [...]}.'
-    )
-    cohort_views.settings_io()
+st.caption(
+    "Cohorts are saved in the decision settings (their \"cohorts\" list); load the file again "
+    "next to the model on the upload page."
+)
+cohort_views.settings_download(ws)
