@@ -124,8 +124,8 @@ def run_recourse(args: argparse.Namespace) -> int:
     sys.stderr.write("\n")
     print(
         f"wrote {result.n_options:,} options for {result.n_with_options:,} of "
-        f"{result.n_rows:,} rows to {out}; each was predicted again and is "
-        f"{settings.favourable_text}"
+        f"{result.n_rows:,} rows to {out}; each was predicted again and reaches "
+        f"“{settings.favourable_text}”"
     )
     return 0
 
