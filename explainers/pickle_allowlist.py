@@ -22,12 +22,21 @@ string: ``builtins.getattr``, ``eval``, ``exec``, ``__import__``, ``type``,
 ``os.*``, ``subprocess.*``, ``importlib.*``, ``runpy.*``, ``functools.partial``,
 ``operator.*``, ``pickle.*``, ``numpy._core._ufunc_reconstruct``, pyarrow buffer
 reconstructors, or joblib's pre-0.10 ``NDArrayWrapper`` (which reads files).
+A name on this list is not yet a licence to call it: :mod:`explainers.pickle_forms`
+says in which exact forms a file may call, create or fill each one, and
+:data:`FORM_ONLY_GLOBALS` (such as ``functools.partial``) are allowed in one
+form only.
+
+imbalanced-learn's classes join the list when it is installed.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
+import pkgutil
+import sys
 from functools import cache
 
 JOBLIB_ARRAY_WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
@@ -268,6 +277,79 @@ _SKLEARN_INTERNALS = frozenset(
     }
 )
 
+# Model selection: what a fitted search object keeps (cv_results_ holds masked
+# arrays; the scorer and splitter it was run with).
+_MODEL_SELECTION = frozenset(
+    {
+        "numpy.ma.MaskedArray",
+        "numpy.ma.core.MaskedArray",
+        "numpy.ma.core._mareconstruct",
+        "sklearn.metrics._scorer._PassthroughScorer",
+        "sklearn.metrics._scorer._Scorer",
+        "sklearn.metrics._scorer._MultimetricScorer",
+        *(
+            f"sklearn.model_selection._split.{name}"
+            for name in (
+                "KFold",
+                "GroupKFold",
+                "StratifiedKFold",
+                "StratifiedGroupKFold",
+                "TimeSeriesSplit",
+                "LeaveOneOut",
+                "LeavePOut",
+                "LeaveOneGroupOut",
+                "LeavePGroupsOut",
+                "RepeatedKFold",
+                "RepeatedStratifiedKFold",
+                "ShuffleSplit",
+                "GroupShuffleSplit",
+                "StratifiedShuffleSplit",
+                "PredefinedSplit",
+                "_CVIterableWrapper",
+            )
+        ),
+        *(
+            f"sklearn.metrics._classification.{name}"
+            for name in (
+                "accuracy_score",
+                "balanced_accuracy_score",
+                "brier_score_loss",
+                "f1_score",
+                "fbeta_score",
+                "jaccard_score",
+                "log_loss",
+                "matthews_corrcoef",
+                "precision_score",
+                "recall_score",
+            )
+        ),
+        "sklearn.metrics._ranking.average_precision_score",
+        "sklearn.metrics._ranking.roc_auc_score",
+        *(
+            f"sklearn.metrics._regression.{name}"
+            for name in (
+                "explained_variance_score",
+                "max_error",
+                "mean_absolute_error",
+                "mean_absolute_percentage_error",
+                "mean_gamma_deviance",
+                "mean_poisson_deviance",
+                "mean_squared_error",
+                "mean_squared_log_error",
+                "median_absolute_error",
+                "r2_score",
+                "root_mean_squared_error",
+                "root_mean_squared_log_error",
+            )
+        ),
+    }
+)
+
+# Names allowed only in one exact form, which explainers.pickle_forms checks:
+# HistGradientBoosting with categorical_features="from_dtype" stores
+# functools.partial(check_array, dtype=[float64], ensure_all_finite=False).
+FORM_ONLY_GLOBALS = frozenset({"functools.partial", "sklearn.utils.validation.check_array"})
+
 _BOOSTING_LIBRARIES = frozenset(
     {
         "xgboost.core.Booster",
@@ -290,7 +372,14 @@ _BOOSTING_LIBRARIES = frozenset(
 )
 
 EXTRA_GLOBALS: frozenset[str] = (
-    _PYTHON | _NUMPY | _SCIPY | _PANDAS | _SKLEARN_INTERNALS | _BOOSTING_LIBRARIES
+    _PYTHON
+    | _NUMPY
+    | _SCIPY
+    | _PANDAS
+    | _SKLEARN_INTERNALS
+    | _MODEL_SELECTION
+    | _BOOSTING_LIBRARIES
+    | FORM_ONLY_GLOBALS
 )
 """Every allowed name that is not a public scikit-learn estimator class."""
 
@@ -309,6 +398,39 @@ def sklearn_estimator_globals() -> frozenset[str]:
     return frozenset(f"{cls.__module__}.{cls.__qualname__}" for _, cls in all_estimators())
 
 
+# imbalanced-learn's sampler that calls a function of the user's choosing.
+_IMBLEARN_LEFT_OUT = frozenset({"imblearn.base.FunctionSampler"})
+
+
+@cache
+def imblearn_estimator_globals() -> frozenset[str]:
+    """Every public imbalanced-learn estimator and sampler class, if imbalanced-learn is installed.
+
+    Returns
+    -------
+    frozenset of str
+        Empty when imbalanced-learn is not installed.
+    """
+    if importlib.util.find_spec("imblearn") is None:
+        return frozenset()
+    import imblearn
+
+    names: set[str] = set()
+    for info in pkgutil.walk_packages(imblearn.__path__, "imblearn."):
+        if ".tests" in info.name:
+            continue
+        try:
+            module = importlib.import_module(info.name)
+        except ImportError:
+            continue
+        names.update(
+            f"{info.name}.{name}"
+            for name, cls in vars(module).items()
+            if _is_estimator_class(cls, info.name, name)
+        )
+    return frozenset(names) - _IMBLEARN_LEFT_OUT
+
+
 @cache
 def allowed_globals() -> frozenset[str]:
     """Every ``module.name`` a model file may import.
@@ -316,21 +438,24 @@ def allowed_globals() -> frozenset[str]:
     Returns
     -------
     frozenset of str
-        :func:`sklearn_estimator_globals` together with :data:`EXTRA_GLOBALS`.
+        :func:`sklearn_estimator_globals` and :func:`imblearn_estimator_globals`
+        together with :data:`EXTRA_GLOBALS`.
 
     Examples
     --------
     >>> "posix.system" in allowed_globals()
     False
     """
-    return sklearn_estimator_globals() | EXTRA_GLOBALS
+    return sklearn_estimator_globals() | imblearn_estimator_globals() | EXTRA_GLOBALS
 
 
 def is_allowed(name: str) -> bool:
     """Whether a model file may import ``name``: an exact member of :func:`allowed_globals`.
 
-    Decided one name at a time, so loading a model does not first import every
-    scikit-learn module to enumerate its estimators (about 2 s at server start).
+    Decided one name at a time, without importing any module the name points
+    to: a class of a module already imported is checked there; otherwise the
+    name is looked up in the library's own list of its estimators (which
+    imports that library's fixed set of modules once, whatever the file names).
 
     Examples
     --------
@@ -346,22 +471,25 @@ def is_allowed(name: str) -> bool:
 def _is_public_estimator(name: str) -> bool:
     """The test :func:`sklearn.utils.all_estimators` applies, for one exact name."""
     module_name, _, class_name = name.rpartition(".")
-    if (
-        not module_name.startswith("sklearn.")
-        or class_name.startswith("_")
-        or ".tests" in module_name
-        or class_name == "BaseEstimator"
-    ):
+    library = module_name.partition(".")[0]
+    if library not in ("sklearn", "imblearn") or ".tests" in module_name:
         return False
+    if name in _IMBLEARN_LEFT_OUT:
+        return False
+    module = sys.modules.get(module_name)
+    if module is None:
+        listed = sklearn_estimator_globals if library == "sklearn" else imblearn_estimator_globals
+        return name in listed()
+    return _is_estimator_class(getattr(module, class_name, None), module_name, class_name)
+
+
+def _is_estimator_class(cls: object, module_name: str, class_name: str) -> bool:
     from sklearn.base import BaseEstimator
 
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return False
-    cls = getattr(module, class_name, None)
     return (
         isinstance(cls, type)
+        and not class_name.startswith("_")
+        and class_name != "BaseEstimator"
         and issubclass(cls, BaseEstimator)
         and not inspect.isabstract(cls)
         and cls.__module__ == module_name

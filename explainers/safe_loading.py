@@ -37,6 +37,7 @@ import copyreg
 import importlib
 import io
 import json
+import logging
 import lzma
 import math
 import pickle
@@ -51,12 +52,20 @@ from typing import Any, Literal
 
 import joblib
 import numpy as np
-from joblib.numpy_pickle import NumpyArrayWrapper, NumpyUnpickler
-from joblib.numpy_pickle_utils import Unpickler as PythonUnpickler
+from joblib.numpy_pickle import NumpyArrayWrapper
 from sklearn.exceptions import InconsistentVersionWarning
 
 from explainers.errors import ModelLoadError
+from explainers.model_checks import check_loaded_model
 from explainers.pickle_allowlist import JOBLIB_ARRAY_WRAPPER, is_allowed
+from explainers.pickle_forms import (
+    MAX_DIMENSIONS,
+    CheckedNumpyUnpickler,
+    CheckedUnpickler,
+    FormRefused,
+    Inert,
+    nested_unpickler,
+)
 
 FileFormat = Literal["pickle", "joblib", "skops"]
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
@@ -73,7 +82,16 @@ NOT_A_MODEL = "This is not a model file: expected a pickle, joblib or skops file
 TRUNCATED = (
     "The model file ends before the model does; it was probably cut off while saving or uploading."
 )
-UNREADABLE = "The model file is damaged or was not written by pickle, joblib or skops ({reason})."
+UNREADABLE = "The model file is damaged or was not written by pickle, joblib or skops."
+TOO_BIG_TO_LOAD = "The model in this file needs more memory than this server can give it."
+FORM_REFUSED = (
+    "This file is not shaped like a saved model: it asks for {what}. "
+    "whybox stopped reading it there, before using anything from it."
+)
+FORM_REFUSED_HINT = (
+    "Save the fitted model again with joblib.dump or skops, or as an xgboost, lightgbm or "
+    "catboost model file, and upload the new file."
+)
 LZ4_UNSUPPORTED = "This joblib file is compressed with lz4, which whybox does not read."
 LZ4_HINT = "Save it again with joblib.dump(model, path, compress=3), which uses zlib."
 MISSING_LIBRARY = "This model needs the Python package '{package}', which is not installed here."
@@ -94,6 +112,7 @@ TRUSTED_ANYWAY = (
     "server is set to trust such files."
 )
 
+_LOG = logging.getLogger(__name__)
 _MAX_NAMES_SHOWN = 8
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 # joblib's compressor prefixes (joblib.compressor); lz4 last, as it is refused.
@@ -187,94 +206,71 @@ def _refusal(names: Sequence[str]) -> ModelLoadError:
 
 
 def _unreadable(exc: BaseException) -> ModelLoadError:
+    """whybox's own sentence for a library's exception; the library's text goes to the log."""
+    _LOG.warning("model file refused: %s: %s", type(exc).__name__, exc)
     if isinstance(exc, EOFError) or "truncated" in str(exc):
         return ModelLoadError(TRUNCATED)
     if isinstance(exc, ModuleNotFoundError) and exc.name:
         package = exc.name.partition(".")[0]
         return ModelLoadError(MISSING_LIBRARY.format(package=package), MISSING_LIBRARY_HINT)
-    return ModelLoadError(UNREADABLE.format(reason=f"{type(exc).__name__}: {exc}"))
+    if isinstance(exc, MemoryError):
+        return ModelLoadError(TOO_BIG_TO_LOAD, TOO_LARGE_HINT)
+    return ModelLoadError(UNREADABLE)
 
 
-def _resolve(module: str, name: str) -> Any:
+def _form_refusal(exc: FormRefused) -> ModelLoadError:
+    _LOG.warning("model file refused: %s", exc.what)
+    return ModelLoadError(FORM_REFUSED.format(what=exc.what), FORM_REFUSED_HINT)
+
+
+def _resolve(module: str, name: str) -> tuple[str, object]:
     """Import an allowlisted global; refuse anything else before importing it."""
     qualified = _qualify(module, name)
     if not is_allowed(qualified):
         raise _RefusedGlobal(qualified)
     if qualified == JOBLIB_ARRAY_WRAPPER:
-        return _CheckedArrayWrapper
+        return qualified, _CheckedArrayWrapper
     real_module, _, attribute = qualified.rpartition(".")
-    return getattr(importlib.import_module(real_module), attribute)
+    return qualified, getattr(importlib.import_module(real_module), attribute)
 
 
 # --------------------------------------------------------------------------- joblib arrays
-
-
-class _NestedUnpickler(PythonUnpickler):  # type: ignore[misc]
-    """Reads the nested pickle of an object array with its parent's name lookup."""
-
-    def __init__(self, file: io.BytesIO, find_class: Callable[[str, str], Any]) -> None:
-        super().__init__(file)
-        self._parent_find_class = find_class
-
-    def find_class(self, module: str, name: str) -> Any:
-        return self._parent_find_class(module, name)
 
 
 class _CheckedArrayWrapper(NumpyArrayWrapper):  # type: ignore[misc]
     """joblib's array placeholder, checked before it reads, restricted for object arrays.
 
     joblib < 1.6 reads object arrays with plain ``pickle.load``; this class
-    reads them with the unpickler's own ``find_class`` on every joblib version.
+    reads them with a checked unpickler sharing its parent's lookups.
     """
 
     def read_array(self, unpickler: Any, ensure_native_byte_order: bool) -> Any:
         handle: io.BytesIO = unpickler.file_handle
         self._check(handle)
         if self.dtype.hasobject:
-            return _NestedUnpickler(handle, unpickler.find_class).load()
+            return nested_unpickler(handle, unpickler).load()
         return super().read_array(unpickler, ensure_native_byte_order)
 
     def _check(self, handle: io.BytesIO) -> None:
         shape = self.shape
         if (
-            not isinstance(self.dtype, np.dtype)
+            getattr(self, "subclass", np.ndarray) is not np.ndarray
+            or not isinstance(self.dtype, np.dtype)
             or not isinstance(shape, tuple)
-            or not all(isinstance(n, int) and n >= 0 for n in shape)
+            or len(shape) > MAX_DIMENSIONS
+            or not all(type(n) is int and n >= 0 for n in shape)
             or self.order not in ("C", "F")
         ):
-            raise pickle.UnpicklingError("malformed joblib array header")
+            raise FormRefused("a joblib array in a form joblib never writes")
         if not self.dtype.hasobject:
+            if self.dtype.itemsize == 0:
+                raise FormRefused("a joblib array in a form joblib never writes")
             n_bytes = math.prod(shape) * self.dtype.itemsize
             if n_bytes > handle.getbuffer().nbytes - handle.tell():
                 raise EOFError("ran out of array data")
 
 
 # --------------------------------------------------------------------------- listing
-
-
-class _Inert:
-    """Stands in for every global during a dry run: accepts any call, does nothing."""
-
-    def __new__(cls, *args: object, **kwargs: object) -> _Inert:
-        return object.__new__(_Inert)
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        pass
-
-    def __call__(self, *args: object, **kwargs: object) -> _Inert:
-        return _Inert()
-
-    def __setstate__(self, state: object) -> None:
-        pass
-
-    def __setitem__(self, key: object, value: object) -> None:
-        pass
-
-    def append(self, item: object) -> None:
-        pass
-
-    def add(self, item: object) -> None:
-        pass
 
 
 # The only real objects a dry run needs to find where each array's bytes end.
@@ -287,27 +283,27 @@ _DRY_RUN_TYPES: dict[str, object] = {
 }
 
 
-class _GlobalRecorder(NumpyUnpickler):  # type: ignore[misc]
-    """joblib's unpickler in a dry run: records each global, returns placeholders."""
-
-    def __init__(self, data: bytes) -> None:
-        super().__init__("", io.BytesIO(data), ensure_native_byte_order=True)
-        self.names: dict[str, None] = {}
-
-    def find_class(self, module: str, name: str) -> object:
-        qualified = _qualify(module, name)
-        self.names[qualified] = None
-        return _DRY_RUN_TYPES.get(qualified, _Inert)
-
-
 def _record_joblib(data: bytes) -> _Listing:
-    recorder = _GlobalRecorder(data)
+    """List a joblib file's globals with a dry run of the checked joblib unpickler.
+
+    Every global but the few needed to find where each array's bytes end
+    resolves to an inert placeholder; those few are checked as in a real load.
+    """
+    names: dict[str, None] = {}
+
+    def record(module: str, name: str) -> tuple[str, object]:
+        qualified = _qualify(module, name)
+        names[qualified] = None
+        return qualified, _DRY_RUN_TYPES.get(qualified, Inert)
+
     error: ModelLoadError | None = None
     try:
-        recorder.load()
+        CheckedNumpyUnpickler(data, record, dry_run=True).load()
+    except FormRefused as exc:
+        error = _form_refusal(exc)
     except Exception as exc:  # a hostile or damaged stream may fail anywhere
         error = _unreadable(exc)
-    return _Listing(tuple(sorted(recorder.names)), True, error)
+    return _Listing(tuple(sorted(names)), True, error)
 
 
 def _apply_stack_effect(
@@ -386,7 +382,8 @@ def _walk_opcodes(data: bytes) -> _Listing:
         if not data.startswith(b"\x80") and not (truncated and any(is_allowed(n) for n in found)):
             error = ModelLoadError(NOT_A_MODEL.format(got=_describe_start(data)))
             return _Listing(found, False, error, not_a_pickle=True)
-        error = ModelLoadError(TRUNCATED if truncated else UNREADABLE.format(reason=str(exc)))
+        _LOG.warning("model file refused: %s", exc)
+        error = ModelLoadError(TRUNCATED if truncated else UNREADABLE)
         return _Listing(found, False, error)
     return _Listing(tuple(sorted(names)), False, None)
 
@@ -522,23 +519,6 @@ def list_pickle_globals(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tu
 # --------------------------------------------------------------------------- loading
 
 
-class _RestrictedUnpickler(pickle.Unpickler):
-    """The C unpickler, resolving only allowlisted names."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        return _resolve(module, name)
-
-
-class _RestrictedNumpyUnpickler(NumpyUnpickler):  # type: ignore[misc]
-    """joblib's unpickler, resolving only allowlisted names."""
-
-    def __init__(self, data: bytes) -> None:
-        super().__init__("", io.BytesIO(data), ensure_native_byte_order=True)
-
-    def find_class(self, module: str, name: str) -> Any:
-        return _resolve(module, name)
-
-
 def _plain_sentence(message: warnings.WarningMessage) -> str:
     warning = message.message
     if isinstance(warning, InconsistentVersionWarning):
@@ -564,8 +544,8 @@ def _restricted_loader(file_format: FileFormat, data: bytes, listing: _Listing) 
         trusted = [str(n) for n in skops_io.get_untrusted_types(data=data)]
         return skops_io.loads(data, trusted=trusted)
     if listing.has_joblib_arrays:
-        return _RestrictedNumpyUnpickler(data).load()
-    return _RestrictedUnpickler(io.BytesIO(data)).load()
+        return CheckedNumpyUnpickler(data, _resolve).load()
+    return CheckedUnpickler(io.BytesIO(data), _resolve).load()
 
 
 def _trusting_loader(file_format: FileFormat, raw: bytes) -> object:
@@ -637,19 +617,33 @@ def load_model_bytes(
     if listing.error is not None:
         raise listing.error
 
-    def load() -> object:
-        if trust_unknown:
-            return _trusting_loader(file_format, raw)
-        return _restricted_loader(file_format, data, listing)
-
+    outside = ", ".join(untrusted)
     try:
-        model, messages = _load_capturing_warnings(load)
+        if untrusted:
+            model, messages = _load_capturing_warnings(lambda: _trusting_loader(file_format, raw))
+        else:
+            try:
+                model, messages = _load_capturing_warnings(
+                    lambda: _restricted_loader(file_format, data, listing)
+                )
+            except FormRefused as exc:
+                if not trust_unknown:
+                    raise _form_refusal(exc) from None
+                outside = exc.what
+                model, messages = _load_capturing_warnings(
+                    lambda: _trusting_loader(file_format, raw)
+                )
+        check_loaded_model(model)
+    except ModelLoadError:
+        raise
     except _RefusedGlobal as exc:
         raise _refusal([exc.name]) from None
-    except Exception as exc:  # unpicklers raise almost any type on bad input
+    except FormRefused as exc:
+        raise _form_refusal(exc) from None
+    except Exception as exc:  # unpicklers and libraries raise almost any type on bad input
         raise _unreadable(exc) from exc
-    if untrusted:
-        messages = (TRUSTED_ANYWAY.format(names=", ".join(untrusted)), *messages)
+    if outside:
+        messages = (TRUSTED_ANYWAY.format(names=outside), *messages)
     return LoadedModel(
         model=model,
         file_format=file_format,

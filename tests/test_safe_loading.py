@@ -288,10 +288,8 @@ def _payloads(marker: Path) -> dict[str, tuple[_Reduce, set[str]]]:
             {"importlib.import_module", "builtins.getattr"},
         ),
         "runpy.run_path": (_Reduce(runpy.run_path, str(script)), {"runpy.run_path"}),
-        "functools.partial": (
-            _Reduce(_Reduce(partial, os.system, command)),
-            {"functools.partial", system},
-        ),
+        # functools.partial is allowed only as scikit-learn's partial(check_array).
+        "functools.partial": (_Reduce(_Reduce(partial, os.system, command)), {system}),
         "numpy runstring": (
             _Reduce(numpy_test_utils.runstring, _touch_code(marker), {}),
             {"numpy.testing._private.utils.runstring"},
@@ -571,7 +569,6 @@ FORBIDDEN = [
     "subprocess.Popen",
     "importlib.import_module",
     "runpy.run_path",
-    "functools.partial",
     "operator.attrgetter",
     "operator.methodcaller",
     "pickle.loads",
@@ -595,6 +592,8 @@ ALLOWED_ROOTS = {
     "xgboost",
     "lightgbm",
     "catboost",
+    "imblearn",
+    "functools",  # only functools.partial, and only in one form (FORM_ONLY_GLOBALS)
 }
 
 
