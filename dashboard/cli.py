@@ -16,6 +16,7 @@ from dashboard.cli_decisions import (
     resolve_settings,
     run_recourse,
 )
+from dashboard.cli_model_report import add_model_report_parser, run_model_report
 from explainers.errors import ExplainerError, describe
 from sample_models import DEMOS, Demo
 
@@ -89,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_settings_argument(report)
     report.add_argument("--trust-unknown-pickles", action="store_true")
     add_recourse_parser(sub)
+    add_model_report_parser(sub)
     return parser
 
 
@@ -104,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args)
         if args.command == "recourse":
             return run_recourse(args)
+        if args.command == "model-report":
+            return run_model_report(args)
     except ExplainerError as exc:
         sys.stderr.write(f"error: {describe(exc)}\n")
         return 2

@@ -180,7 +180,7 @@ def report_pdf(summary: DecisionSummary, *, challenger: DecisionSummary | None =
     >>> Path("report.pdf").write_bytes(report_pdf(summary))  # doctest: +SKIP
     """
     reasons = summary.reasons
-    pdf = _ReportPDF(summary)
+    pdf = _ReportPDF(_title(summary), f"{_title(summary)} · {summary.provenance.model_name}")
     pdf.kicker(summary.provenance.model_name)
     pdf.heading(_title(summary), size=17)
     tone = {True: charts.UP, False: charts.DOWN, None: "#777777"}[reasons.favourable]
@@ -363,16 +363,16 @@ class _ReportPDF(FPDF):
 
     FONT = "DejaVu"
 
-    def __init__(self, summary: DecisionSummary) -> None:
+    def __init__(self, title: str, footer: str) -> None:
         super().__init__(format="A4")
         fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
         self.add_font(self.FONT, "", str(fonts / "DejaVuSans.ttf"))
         self.add_font(self.FONT, "B", str(fonts / "DejaVuSans-Bold.ttf"))
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(True, margin=16)
-        self.set_title(_title(summary))
+        self.set_title(title)
         self.set_creator("whybox")
-        self.footer_text = f"{_title(summary)} · {summary.provenance.model_name}"
+        self.footer_text = footer
         self.add_page()
 
     def footer(self) -> None:

@@ -35,7 +35,7 @@ if not cohort_state.saved():
     st.caption("None yet.")
 cohort_views.saved_list(ws)
 st.caption(
-    "Cohorts are saved in the decision settings (their \"cohorts\" list); load the file again "
+    'Cohorts are saved in the decision settings (their "cohorts" list); load the file again '
     "next to the model on the upload page."
 )
 cohort_views.settings_download(ws)
