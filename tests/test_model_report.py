@@ -1,4 +1,4 @@
-"""The whole-model report: CLI, HTML (offline, checked in Chromium), PDF, numbers against the model."""
+"""The whole-model report: CLI, HTML (offline in Chromium), PDF, numbers against the model."""
 
 from __future__ import annotations
 
