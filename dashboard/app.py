@@ -58,6 +58,7 @@ navigation = st.navigation(
             page("global_importance.py", "What matters overall", ":material/bar_chart:"),
             page("breakdown.py", "One decision", ":material/person_search:"),
             page("what_if.py", "What if…", ":material/tune:"),
+            page("compare.py", "Compare models", ":material/compare_arrows:"),
         ],
         "Model health": [
             page("performance.py", "Performance", ":material/target:"),

@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dashboard.cli_decisions import (
+    add_compare_parser,
     add_recourse_parser,
     add_settings_argument,
     resolve_settings,
+    run_compare,
     run_recourse,
 )
 from dashboard.cli_model_report import add_model_report_parser, run_model_report
@@ -91,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--trust-unknown-pickles", action="store_true")
     add_recourse_parser(sub)
     add_model_report_parser(sub)
+    add_compare_parser(sub)
     return parser
 
 
@@ -108,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_recourse(args)
         if args.command == "model-report":
             return run_model_report(args)
+        if args.command == "compare":
+            return run_compare(args)
     except ExplainerError as exc:
         sys.stderr.write(f"error: {describe(exc)}\n")
         return 2

@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from explainers.decision_settings import (
@@ -21,6 +22,8 @@ from explainers.decision_settings import (
 )
 from explainers.errors import DataValidationError, ExplainerError
 from explainers.loading import PreparedData
+from explainers.model_comparison import ModelComparison, RowComparison
+from explainers.results import Attribution
 
 SETTINGS_SUFFIX = ".settings.json"
 BAD_OUT = "--out must end in {expected}."
@@ -152,6 +155,143 @@ def _progress(done: int, total: int) -> None:
 def _write_csv(table: pd.DataFrame, out: Path) -> None:
     try:
         table.to_csv(out, index=False)
+    except OSError as exc:
+        raise ExplainerError(
+            f"Could not write {out}: {exc.strerror or exc}.",
+            "Check that the folder exists and can be written to.",
+        ) from exc
+
+
+def add_compare_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``whybox compare MODEL_A MODEL_B DATA --out FILE.csv|.html``."""
+    cmd = sub.add_parser(
+        "compare", help="two models on the same rows, and where they decide differently"
+    )
+    cmd.add_argument("model_a", help="the champion (the model in use)")
+    cmd.add_argument("model_b", help="the challenger")
+    cmd.add_argument("data")
+    cmd.add_argument(
+        "--out", required=True, help="output file: .csv (one row per input row) or .html (report)"
+    )
+    cmd.add_argument("--target", default=None, help="target column (true outcomes)")
+    add_settings_argument(cmd)
+    cmd.add_argument("--trust-unknown-pickles", action="store_true")
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """Write the comparison of two models as a CSV table or an offline HTML report."""
+    from explainers.loading import load_files
+    from explainers.model_calls import run_model_task
+    from explainers.model_comparison import check_comparable, find_disagreements, predict_outputs
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".html", ".htm"):
+        raise ExplainerError(
+            BAD_OUT.format(expected=".csv or .html"), "For example: --out comparison.html"
+        )
+    trust = args.trust_unknown_pickles
+    champion = load_files(args.model_a, args.data, target=args.target, trust_unknown=trust)
+    challenger = load_files(args.model_b, args.data, target=args.target, trust_unknown=trust)
+    a, b = champion.bundle, challenger.bundle
+    check_comparable(a.task, a.output_labels, b.task, b.output_labels)
+    data_name = Path(args.data).name
+    settings, source = resolve_settings(args.settings, args.model_a, champion, data_name=data_name)
+    print(f"decision settings: {source}", flush=True)
+    X = champion.X
+    outputs_a = run_model_task(a, predict_outputs, X)
+    outputs_b = run_model_task(b, predict_outputs, challenger.X)
+    row_ids = _row_ids(champion, settings)
+    labels = a.class_labels
+    if suffix == ".csv":
+        differences = find_disagreements(
+            row_ids, outputs_a, outputs_b, task=a.task, class_labels=labels, settings=settings
+        )
+        _write_csv(differences.table, out)
+    else:
+        comparison, rows = _full_comparison(
+            champion, challenger, outputs_a, outputs_b, settings, row_ids, args, data_name
+        )
+        differences = comparison.disagreements
+        from dashboard.comparison_report import comparison_html
+
+        _write_text(comparison_html(comparison, rows), out)
+    print(f"wrote the comparison of {differences.n_rows:,} rows to {out}")
+    for sentence in differences.sentences:
+        print(sentence)
+    return 0
+
+
+COMPARE_SHAP_ROWS = 1_000
+"""Rows (a fixed random sample) the report's importance is computed on."""
+COMPARE_DETAIL_ROWS = 10
+"""Rows decided differently that the report opens with both breakdowns."""
+
+
+def _full_comparison(
+    champion: PreparedData,
+    challenger: PreparedData,
+    outputs_a: np.ndarray,
+    outputs_b: np.ndarray,
+    settings: DecisionSettings,
+    row_ids: list[object],
+    args: argparse.Namespace,
+    data_name: str,
+) -> tuple[ModelComparison, tuple[RowComparison, ...]]:
+    from explainers.decision_settings import sensitive_groups
+    from explainers.model_calls import run_model_task
+    from explainers.model_comparison import compare_models, compare_rows, favourable_index
+    from explainers.reasons import probability_view
+    from explainers.shap_attributions import explain_shap
+
+    task, labels, X = champion.bundle.task, champion.bundle.class_labels, champion.X
+    k = favourable_index(settings, labels, task) if task != "regression" else 0
+    sample = X if len(X) <= COMPARE_SHAP_ROWS else X.sample(COMPARE_SHAP_ROWS, random_state=0)
+    background = X if len(X) <= 100 else X.sample(100, random_state=0)
+
+    def shap(prepared: PreparedData, rows: pd.DataFrame) -> Attribution:
+        return run_model_task(prepared.bundle, explain_shap, rows, output=k, background=background)
+
+    attributions = []
+    for prepared in (champion, challenger):
+        explained = shap(prepared, sample)
+        attributions.append(probability_view(explained) if task == "binary" else explained)
+    groups = {}
+    if task != "regression":
+        for feature in settings.sensitive:
+            groups[feature] = sensitive_groups(settings, champion.frame, feature)
+    comparison = compare_models(
+        name_a=Path(args.model_a).name, name_b=Path(args.model_b).name, task=task,
+        class_labels=labels, row_ids=row_ids, outputs_a=outputs_a, outputs_b=outputs_b,
+        settings=settings, y_true=champion.y_true, groups=groups,
+        attribution_a=attributions[0], attribution_b=attributions[1], data_name=data_name,
+    )  # fmt: skip
+    differs = comparison.disagreements.table["differs"].to_numpy()
+    picked = X.index[differs][:COMPARE_DETAIL_ROWS]
+    rows: tuple[RowComparison, ...] = ()
+    if len(picked):
+        position = {label: i for i, label in enumerate(X.index)}
+        rows = compare_rows(
+            shap(champion, X.loc[picked]), shap(challenger, X.loc[picked]),
+            settings=settings, task=task,
+            row_labels=[_row_label(row_ids[position[p]], settings) for p in picked],
+        )  # fmt: skip
+    return comparison, rows
+
+
+def _row_ids(prepared: PreparedData, settings: DecisionSettings) -> list[object]:
+    if settings.id_column is not None:
+        return list(prepared.frame[settings.id_column])
+    return list(prepared.X.index)
+
+
+def _row_label(row_id: object, settings: DecisionSettings) -> str:
+    return f"{settings.id_column} {row_id}" if settings.id_column else f"row {row_id}"
+
+
+def _write_text(text: str, out: Path) -> None:
+    try:
+        out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise ExplainerError(
             f"Could not write {out}: {exc.strerror or exc}.",

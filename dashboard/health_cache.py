@@ -23,7 +23,7 @@ from dashboard import actions, cache, cohort_state
 from dashboard.state import UploadedFile, Workspace
 from explainers.cohorts import Cohort, CohortData, cohort_data, cohort_mask
 from explainers.data_quality import DataQualityReport, check_data_quality
-from explainers.decision_settings import DecisionSettings
+from explainers.decision_settings import sensitive_groups
 from explainers.drift import (
     AttributionDrift,
     DataDrift,
@@ -379,14 +379,6 @@ def sensitive_options(ws: Workspace) -> tuple[list[str], list[str]]:
     raw = [str(c) for c in frame.columns if c != ws.target and frame[c].nunique() <= MAX_GROUPS]
     options = derived + [c for c in raw if c not in derived]
     return options, [s for s in ws.settings.sensitive if s in options]
-
-
-def sensitive_groups(settings: DecisionSettings, frame: pd.DataFrame, feature: str) -> pd.Series:
-    """The group of each row for one sensitive feature (a column, or a derived group)."""
-    for group in settings.groups:
-        if group.name == feature and feature not in frame:
-            return group.derive(frame)
-    return frame[feature].rename(feature)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -61,6 +61,8 @@ def settings_editor(
         ):
             default = str(getattr(base, name))
             changes[name] = where.text_input(label, default, key=f"{name}_{key}").strip() or default
+    noun = st.text_input("Rows are called (plural)", base.noun, key=f"noun_{key}").strip()
+    changes["noun"] = noun or base.noun
     left, right = st.columns(2)
     changes["fixed"] = _pick(left, "Never change (recourse)", columns, base.fixed, f"fixed_{key}")
     changes["increase_only"] = _pick(

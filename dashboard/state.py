@@ -16,6 +16,7 @@ PRESENTER = "whybox.presenter"
 WHAT_IF_ROW = "whybox.what_if_row"
 SECOND_DATA = "whybox.second_data"
 LAST_ERROR = "whybox.last_error"
+CHALLENGER = "whybox.challenger"
 
 
 @dataclass(frozen=True, slots=True)

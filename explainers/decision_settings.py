@@ -195,6 +195,8 @@ class DecisionSettings:
         How the two outcomes are worded, e.g. ``"approved"`` / ``"refused"``.
     score_name : str
         What the favourable class's score is called, e.g. ``"approval score"``.
+    noun : str
+        What the rows are, in the plural, e.g. ``"applicants"``.
     threshold : float
         Probability of the favourable class at or above which it is decided.
     fixed : tuple of str
@@ -217,6 +219,7 @@ class DecisionSettings:
     favourable_text: str = "favourable"
     unfavourable_text: str = "unfavourable"
     score_name: str = "score"
+    noun: str = "rows"
     threshold: float = 0.5
     fixed: tuple[str, ...] = ()
     increase_only: tuple[str, ...] = ()
@@ -319,7 +322,7 @@ def settings_from_dict(data: object) -> DecisionSettings:
     for key in ("favourable", "id_column"):
         if key in data:
             values[key] = _optional_text(data[key], key)
-    for key in ("favourable_text", "unfavourable_text", "score_name"):
+    for key in ("favourable_text", "unfavourable_text", "score_name", "noun"):
         if key in data:
             values[key] = _text(data[key], key)
     for key in ("fixed", "increase_only", "decrease_only", "sensitive"):
@@ -418,6 +421,25 @@ def check_settings(
                 UNKNOWN_CLASS.format(got=settings.favourable, labels=_quoted(output_labels)),
                 UNKNOWN_CLASS_HINT,
             )
+
+
+def sensitive_groups(settings: DecisionSettings, frame: pd.DataFrame, feature: str) -> pd.Series:
+    """The group of each row for one sensitive feature (a column, or one of ``groups``).
+
+    Raises
+    ------
+    DataValidationError
+        If ``feature`` is neither a column of ``frame`` nor a derived group.
+    """
+    for group in settings.groups:
+        if group.name == feature and feature not in frame:
+            return group.derive(frame)
+    if feature not in frame.columns:
+        raise DataValidationError(
+            UNKNOWN_COLUMNS.format(key="sensitive", names=repr(feature), data="the data"),
+            UNKNOWN_COLUMNS_HINT.format(columns=_listing(frame.columns)),
+        )
+    return frame[feature].rename(feature)
 
 
 def guess_settings(
