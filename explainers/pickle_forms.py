@@ -146,7 +146,11 @@ def _expected_dtype(current: np.dtype[Any], state: tuple[Any, ...]) -> np.dtype[
             if unit not in _DATETIME_UNITS or not _is_int(count) or not 1 <= count < 2**31:
                 raise _refuse("a numpy datetime dtype in a form numpy never writes")
             spec = f"{current.kind}8[{count if count != 1 else ''}{unit.decode()}]"
-        base = np.dtype(spec) if current.kind in "mMbiufcO" else np.dtype((current.type, elsize))
+        if current.kind in "SUV":
+            if not _is_int(elsize) or elsize < 0 or elsize % (4 if current.kind == "U" else 1):
+                raise _refuse("a numpy dtype in a form numpy never writes")
+            spec = f"{current.kind}{elsize // 4 if current.kind == 'U' else elsize}"
+        base = np.dtype(spec)
         if endian in "<>" and base.byteorder not in ("|",):
             base = base.newbyteorder(endian)
         return base

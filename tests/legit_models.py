@@ -131,6 +131,17 @@ def _on_frame(make: Callable[[], Any], *, regression: bool = False) -> tuple[Fit
     return fit, lambda data: data
 
 
+def _on_labels(make: Callable[[], Any], *, n_classes: int = 2) -> tuple[Fit, Inputs]:
+    """Trained on text labels ("no" / "yes" or three names), as most business data is."""
+    names = np.array(["no", "yes"] if n_classes == 2 else ["low", "medium", "high"])
+
+    def fit(data: pd.DataFrame, y: np.ndarray, y_reg: np.ndarray) -> Any:
+        labels = names[y] if n_classes == 2 else names[np.digitize(y_reg, [8.0, 11.0])]
+        return make().fit(_numeric(data), labels)
+
+    return fit, _numeric
+
+
 def _hgb_from_dtype() -> tuple[Fit, Inputs]:
     def fit(data: pd.DataFrame, y: np.ndarray, y_reg: np.ndarray) -> Any:
         model = HistGradientBoostingClassifier(
@@ -176,6 +187,16 @@ def _imblearn_pipeline() -> tuple[Fit, Inputs]:
 
 
 MODELS: dict[str, tuple[Fit, Inputs]] = {
+    "logistic_text_labels": _on_labels(LogisticRegression),
+    "random_forest_text_labels": _on_labels(
+        lambda: RandomForestClassifier(n_estimators=3, random_state=0)
+    ),
+    "hist_gradient_boosting_multiclass": _on_labels(
+        lambda: HistGradientBoostingClassifier(max_iter=3, random_state=0), n_classes=3
+    ),
+    "mlp_multiclass": _on_labels(
+        lambda: MLPClassifier(hidden_layer_sizes=(4,), max_iter=20, random_state=0), n_classes=3
+    ),
     "logistic_regression": _on_numeric(LogisticRegression),
     "linear_regression": _on_numeric(LinearRegression, regression=True),
     "ridge": _on_numeric(Ridge, regression=True),

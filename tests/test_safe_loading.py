@@ -11,6 +11,7 @@ import pickle
 import re
 import runpy
 import subprocess
+import sys
 import time
 import warnings
 import zipfile
@@ -25,6 +26,7 @@ import numpy as np
 import numpy.testing._private.utils as numpy_test_utils
 import pandas as pd
 import pytest
+import scipy.sparse
 import sklearn
 import sklearn.base
 import skops.io as skops_io
@@ -46,7 +48,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
-from explainers.errors import ModelLoadError
+from explainers.errors import ModelLoadError, describe
 from explainers.pickle_allowlist import EXTRA_GLOBALS, allowed_globals, sklearn_estimator_globals
 from explainers.safe_loading import (
     EMPTY_FILE,
@@ -60,6 +62,19 @@ from explainers.safe_loading import (
     LoadedModel,
     list_pickle_globals,
     load_model_bytes,
+)
+from tests.conftest import ROOT
+from tests.hostile_models import (
+    HOSTILE,
+    PATCHED_ATTRIBUTE,
+    SECRET_NAME,
+    Hostile,
+    build_on_a_class,
+    forged_dtype_alone,
+    leaks,
+    n_features_huge,
+    tree_child_out_of_range,
+    xgboost_booster_path,
 )
 
 N_ROWS = 200
@@ -621,3 +636,117 @@ def test_every_extra_name_resolves() -> None:
             if not hasattr(importlib.import_module(module), attribute):
                 unresolved.append(name)
     assert unresolved == []
+
+
+# --------------------------------------------------------------------------- exploit-shaped files
+
+
+@pytest.mark.parametrize("hostile", HOSTILE, ids=[h.id for h in HOSTILE])
+def test_exploit_shaped_file_refused_in_whybox_words(
+    hostile: Hostile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    raw = hostile.build(tmp_path)
+    try:
+        names = set(list_pickle_globals(raw))
+    except ModelLoadError:  # a joblib file is listed by a dry run, which checks forms too
+        names = set()
+
+    with pytest.raises(ModelLoadError) as caught:
+        load_model_bytes(raw, "model" + hostile.suffix)
+
+    message = describe(caught.value)
+    assert hostile.message in message
+    assert leaks(message, tmp_path) == []
+    assert not hasattr(scipy.sparse.csr_matrix, PATCHED_ATTRIBUTE)
+    if hostile.message != "does not trust":
+        # Only allowlisted names: the name check alone would have let it through.
+        assert names <= allowed_globals()
+
+
+def test_the_exploits_are_live_under_plain_pickle(tmp_path: Path) -> None:
+    """Controls: what each refused file does when loaded without whybox's checks."""
+    forged = pickle.loads(forged_dtype_alone(tmp_path)).notes_["audit"][0]
+    assert forged.kind == "O" and not forged.hasobject  # an object dtype claiming no objects
+
+    with pytest.raises(xgboost.core.XGBoostError, match="Invalid model format") as probe:
+        pickle.loads(xgboost_booster_path(tmp_path))
+    assert str(tmp_path / SECRET_NAME) in str(probe.value)  # the server path, echoed back
+    assert "(W vs" in str(probe.value)  # ... with the secret's first byte
+
+    tree = pickle.loads(tree_child_out_of_range(tmp_path)).tree_
+    assert tree.children_left[0] == 1_000_000  # scikit-learn accepts it; predict would crash
+
+    assert pickle.loads(n_features_huge(tmp_path)).n_features_in_ == 10**9
+    try:
+        pickle.loads(build_on_a_class(tmp_path))
+        assert getattr(scipy.sparse.csr_matrix, PATCHED_ATTRIBUTE) is True  # for every session
+    finally:
+        delattr(scipy.sparse.csr_matrix, PATCHED_ATTRIBUTE)
+
+
+_MEMORY_PROBE = """
+import resource, sys
+from pathlib import Path
+from explainers.errors import ModelLoadError, describe
+from explainers.safe_loading import load_model_bytes
+from tests import hostile_models as h
+folder = Path(sys.argv[1])
+files = [getattr(h, name)(folder) for name in sys.argv[2:]]
+load_model_bytes(h._carrying(None), "warm.pkl")
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+for raw in files:
+    try:
+        load_model_bytes(raw, "model.joblib")
+    except ModelLoadError:
+        pass
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+def test_small_files_asking_for_huge_allocations_stay_small(tmp_path: Path) -> None:
+    """A 91-byte file once grew the server by 2.1 GB before it was refused."""
+    builders = [
+        "bytearray_of_a_count",
+        "reconstruct_with_shape",
+        "ndarray_without_data",
+        "n_features_huge",
+        "deep_nesting",
+    ]
+    result = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE, str(tmp_path), *builders],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    grown_mb = int(result.stdout.strip().splitlines()[-1])
+    assert grown_mb < 100, grown_mb
+
+
+_IMPORT_PROBE = """
+import sys
+from explainers.errors import ModelLoadError, describe
+from explainers.safe_loading import load_model_bytes
+from tests.hostile_models import module_import_side_effect
+try:
+    load_model_bytes(module_import_side_effect(None), "model.pkl")
+except ModelLoadError as exc:
+    print(exc.user_message)
+print("sklearn.experimental.enable_iterative_imputer" in sys.modules)
+"""
+
+
+def test_checking_a_name_never_imports_its_module() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _IMPORT_PROBE],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    refusal, imported = result.stdout.strip().splitlines()[-2:]
+    assert "sklearn.experimental.enable_iterative_imputer.IterativeImputer" in refusal
+    assert imported == "False"
