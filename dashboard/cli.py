@@ -69,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="local: a process pool on this machine; dask: partitioned, bounded memory, "
         "--out is a folder of Parquet files",
     )
-    explain.add_argument("--jobs", type=int, default=None, help="worker processes (local)")
+    explain.add_argument(
+        "--jobs", type=int, default=None, help="worker processes (local); 1: in this process"
+    )
     explain.add_argument(
         "--scheduler", default=None, help="address of a running Dask scheduler (with --engine dask)"
     )
@@ -149,11 +151,13 @@ def _explain(args: argparse.Namespace) -> int:
         args.settings, args.model, prepared, data_name=Path(args.data).name
     )
     output = prepared.bundle.output_index(args.class_name or settings.favourable)
-    pool = ExplainPool(args.jobs)
+    # --jobs 1: explain in this process (no worker to start)
+    pool = None if args.jobs == 1 else ExplainPool(args.jobs)
     try:
         table = explain_table(prepared.bundle, X, method=args.method, output=output, pool=pool)
     finally:
-        pool.shutdown()
+        if pool is not None:
+            pool.shutdown()
     write_table(table, out)
     print(f"wrote {len(table):,} rows to {out}")
     return 0

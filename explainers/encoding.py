@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from pandas.api.types import is_bool_dtype
 
 
 def is_categorical(series: pd.Series) -> bool:
@@ -63,11 +64,12 @@ class ColumnCodec:
             if j in self.categories:
                 cats = np.asarray(self.categories[j], dtype=object)
                 idx = np.clip(np.nan_to_num(column, nan=0).round().astype(int), 0, len(cats) - 1)
-                decoded = pd.Series(cats[idx], dtype=object)
-                decoded[np.isnan(column)] = None
-                columns[name] = (
-                    decoded.astype(self.dtypes[j]) if _castable(self.dtypes[j]) else decoded
-                )
+                missing = np.isnan(column)
+                # a missing value stays NaN (never None: imputers and encoders tell them apart)
+                decoded = pd.Series(cats[idx], dtype=object).where(~missing, np.nan)
+                dtype = self.dtypes[j]
+                castable = _castable(dtype) and not (missing.any() and is_bool_dtype(dtype))
+                columns[name] = decoded.astype(dtype) if castable else decoded
             else:
                 series = pd.Series(column)
                 if pd.api.types.is_integer_dtype(self.dtypes[j]) and not np.isnan(column).any():
@@ -77,4 +79,4 @@ class ColumnCodec:
 
 
 def _castable(dtype: object) -> bool:
-    return isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype)
+    return isinstance(dtype, pd.CategoricalDtype | pd.StringDtype) or is_bool_dtype(dtype)

@@ -2,7 +2,8 @@
 
 LIME fits a weighted linear surrogate around one row. whybox runs it in
 regression mode on the single output being explained, so its weights are in
-the same output space as the model's probabilities (or regression units).
+the units of the model's own predictions: probabilities, the decision score of a
+classifier without probabilities, or regression units.
 With LIME's default discretisation the explained row has every indicator at
 1, so each feature's weight is its contribution and the intercept is the base;
 base + sum equals the surrogate's prediction, not the model's (LIME is
@@ -21,6 +22,7 @@ from lime.lime_tabular import LimeTabularExplainer
 from explainers.encoding import ColumnCodec
 from explainers.model_bundle import ModelBundle
 from explainers.results import Attribution, OutputSpace
+from explainers.shap_attributions import output_label
 
 DEFAULT_SAMPLES = 1_000
 _TRAINING_ROWS = 2_000
@@ -109,12 +111,10 @@ def explain_lime(
                 values[i, j] = weight
             base[i] = float(exp.intercept[1])
             scores[i] = float(exp.score)
-    space: OutputSpace = "raw" if bundle.task == "regression" else "probability"
-    label = (
-        "predicted value"
-        if bundle.task == "regression"
-        else f"probability of {bundle.output_labels[k]}"
+    space: OutputSpace = {"value": "raw", "margin": "margin"}.get(  # type: ignore[assignment]
+        bundle.output_kind, "probability"
     )
+    label = output_label(bundle, k, space)
     return Attribution(
         values=values,
         base_values=base,

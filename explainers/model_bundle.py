@@ -6,6 +6,7 @@ CLI call ``bundle.predict_output(X)`` and read ``bundle.task``.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -15,12 +16,15 @@ import numpy.typing as npt
 import pandas as pd
 from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
-from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from explainers.errors import DataValidationError, UnsupportedModelError
+from explainers.unwrap import describe_model, stored_categories, unwrap_model
 
 Task = Literal["binary", "multiclass", "regression"]
+OutputKind = Literal["probability", "margin", "value"]
+"""What ``predict_output`` returns: class probabilities (``predict_proba``), decision
+scores of a classifier without probabilities (``decision_function``), or predictions."""
 
 NOT_A_MODEL = "The file holds {kind}, not a trained model."
 NO_PREDICT = "The file holds a {kind}, which has no predict method, so it cannot be explained."
@@ -38,10 +42,15 @@ MISSING_COLUMNS = "The dataset is missing {n} column(s) the model needs: {names}
 MISSING_COLUMNS_HINT = "Upload the data the model was trained on, with the same column names."
 WRONG_WIDTH = "The model expects {expected} input columns, but the dataset has {got}."
 WRONG_WIDTH_HINT = "Remove extra columns (or pick the target column) so the counts match."
-PREDICT_FAILED = "The model could not make predictions on this dataset: {reason}."
+PREDICT_FAILED = "The model could not make predictions on this dataset. It said: {reason}."
 PREDICT_FAILED_HINT = (
-    "Check that the columns hold the kind of values the model was trained on; if they do, "
-    "the model file may be damaged: save the fitted model again and upload the new file."
+    "Check that every column holds the kind of values the model was trained on (numbers "
+    "where it had numbers, the same category names), then upload the dataset again."
+)
+NO_SCORES = "This classifier gives neither probabilities nor decision scores."
+NO_SCORES_HINT = (
+    "Save a classifier that has predict_proba or decision_function, e.g. "
+    "SVC(probability=True) or LogisticRegression."
 )
 NAN_INPUT = "The dataset has missing values in {names}, and this model cannot handle them."
 NAN_INPUT_HINT = "Fill the missing values, or use a model that includes an imputer."
@@ -85,6 +94,17 @@ class ModelBundle:
         A short description such as "GradientBoostingClassifier in a Pipeline".
     uses_feature_names : bool
         Whether the model was fitted on a DataFrame (so predict needs one).
+    warnings : tuple of str
+        Plain sentences about loading (a version mismatch, a trusted file).
+    output_kind : {"probability", "margin", "value"}
+        What :meth:`predict_output` returns: probabilities, the decision scores
+        of a classifier that gives no probabilities, or regression predictions.
+    notes : tuple of str
+        How the uploaded object is explained, when that is not the object itself
+        (a search's best estimator, a pipeline's skipped samplers, a best iteration).
+    categories : tuple of (column, categories) pairs
+        Native categorical columns and the categories stored in the model: their
+        values are given to the model as those categories (text from a CSV included).
     """
 
     model: Any
@@ -94,6 +114,9 @@ class ModelBundle:
     name: str
     uses_feature_names: bool
     warnings: tuple[str, ...] = ()
+    output_kind: OutputKind = "probability"
+    notes: tuple[str, ...] = ()
+    categories: tuple[tuple[str, tuple[object, ...]], ...] = ()
 
     @property
     def output_labels(self) -> tuple[str, ...]:
@@ -117,29 +140,49 @@ class ModelBundle:
         return self.output_labels.index(label)
 
     def model_input(self, X: pd.DataFrame) -> pd.DataFrame | npt.NDArray[np.float64]:
-        """``X`` in the form the estimator was fitted on."""
-        if self.uses_feature_names:
+        """``X`` in the form the estimator was fitted on.
+
+        Native categorical columns become pandas categories with the categories
+        stored in the model, whatever dtype the upload gave them (CSV text,
+        Parquet categories); a missing or unknown value is a missing category.
+        """
+        if not self.uses_feature_names:
+            return X.to_numpy(dtype=np.float64)
+        if not self.categories:
             return X
-        return X.to_numpy(dtype=np.float64)
+        X = X.copy()
+        for name, categories in self.categories:
+            if name in X.columns:
+                values = X[name].astype(object).where(X[name].notna(), np.nan)
+                X[name] = pd.Categorical(values, categories=list(categories) or None)
+        return X
 
     def predict_output(self, X: pd.DataFrame) -> npt.NDArray[np.float64]:
-        """Probabilities (classification) or predictions (regression), shape (n_rows, n_outputs).
+        """The model's own outputs, shape (n_rows, n_outputs).
+
+        Probabilities (``predict_proba``), decision scores for a classifier
+        without probabilities (``decision_function``; a binary model's single
+        score ``d`` becomes the two columns ``-d, d``), or regression predictions.
 
         Raises
         ------
         DataValidationError
-            If the model cannot predict on ``X``; the message says why.
+            If the model cannot predict on ``X``; the message says what the model said.
         """
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                if self.task == "regression":
-                    out = np.asarray(self.model.predict(self.model_input(X)), dtype=np.float64)
+                data = self.model_input(X)
+                if self.output_kind == "value":
+                    out = np.asarray(self.model.predict(data), dtype=np.float64)
                     out = out.reshape(len(X), -1) if out.ndim == 2 else out[:, None]
+                elif self.output_kind == "margin":
+                    out = np.asarray(self.model.decision_function(data), dtype=np.float64)
+                    out = np.column_stack([-out, out]) if out.ndim == 1 else out
                 else:
-                    out = np.asarray(self.model.predict_proba(self.model_input(X)), np.float64)
+                    out = np.asarray(self.model.predict_proba(data), np.float64)
         except Exception as exc:  # models raise anything; the user gets one clear sentence
-            raise _explain_predict_failure(exc, X) from exc
+            raise explain_predict_failure(exc, X) from exc
         if out.shape != (len(X), len(self.output_labels)):
             raise UnsupportedModelError(BAD_OUTPUT.format(got=out.shape, n=len(X)))
         return out
@@ -158,16 +201,13 @@ class ModelBundle:
         return labels
 
 
-def describe_model(model: Any) -> str:
-    """A short human description of an estimator."""
-    if isinstance(model, Pipeline):
-        steps = " → ".join(type(step).__name__ for _, step in model.steps)
-        return f"{type(model.steps[-1][1]).__name__} in a Pipeline ({steps})"
-    return type(model).__name__
-
-
 def build_bundle(model: Any, *, warnings_: tuple[str, ...] = ()) -> ModelBundle:
     """Validate a loaded object and describe it as a ``ModelBundle``.
+
+    A search object (``GridSearchCV`` and the like) is explained through its
+    ``best_estimator_``, an imbalanced-learn pipeline without its samplers and
+    a raw xgboost / lightgbm ``Booster`` through an adapter
+    (:mod:`explainers.unwrap`); ``notes`` says so.
 
     Raises
     ------
@@ -182,8 +222,10 @@ def build_bundle(model: Any, *, warnings_: tuple[str, ...] = ()) -> ModelBundle:
     if not hasattr(model, "predict"):
         raise UnsupportedModelError(NO_PREDICT.format(kind=type(model).__name__), NO_PREDICT_HINT)
     _check_fitted(model)
-    task, labels = _detect_task(model)
-    names = getattr(model, "feature_names_in_", None)
+    unwrapped = unwrap_model(model)
+    model = unwrapped.model
+    task, labels, kind = _detect_task(model)
+    names = _feature_names(model)
     uses_names = names is not None
     if names is None:
         n_in = getattr(model, "n_features_in_", None)
@@ -193,10 +235,25 @@ def build_bundle(model: Any, *, warnings_: tuple[str, ...] = ()) -> ModelBundle:
         task=task,
         class_labels=labels,
         feature_names=tuple(str(n) for n in names),
-        name=describe_model(model),
+        name=unwrapped.name or describe_model(model),
         uses_feature_names=uses_names,
         warnings=warnings_,
+        output_kind=kind,
+        notes=unwrapped.notes,
+        categories=stored_categories(model),
     )
+
+
+def _feature_names(model: Any) -> list[str] | None:
+    """The column names the model was fitted with, if it kept them."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        return [str(n) for n in names]
+    if type(model).__module__.startswith("catboost"):
+        catboost_names = [str(n) for n in getattr(model, "feature_names_", None) or []]
+        positional = [str(j) for j in range(len(catboost_names))]
+        return catboost_names if catboost_names and catboost_names != positional else None
+    return None
 
 
 def align_data(
@@ -229,15 +286,7 @@ def align_data(
                 WRONG_WIDTH.format(expected=expected, got=features.shape[1]), WRONG_WIDTH_HINT
             )
         X = features
-        bundle = ModelBundle(
-            model=bundle.model,
-            task=bundle.task,
-            class_labels=bundle.class_labels,
-            feature_names=tuple(str(c) for c in X.columns),
-            name=bundle.name,
-            uses_feature_names=False,
-            warnings=bundle.warnings,
-        )
+        bundle = dataclasses.replace(bundle, feature_names=tuple(str(c) for c in X.columns))
     bundle.predict_output(X.iloc[: min(len(X), 256)])
     return bundle, X
 
@@ -253,27 +302,23 @@ def _check_fitted(model: Any) -> None:
         return  # not a scikit-learn estimator: trust predict and find out on first use
 
 
-def _detect_task(model: Any) -> tuple[Task, tuple[str, ...]]:
+def _detect_task(model: Any) -> tuple[Task, tuple[str, ...], OutputKind]:
     classes = getattr(model, "classes_", None)
-    if classes is not None and hasattr(model, "predict_proba"):
+    has_proba = hasattr(model, "predict_proba") and not getattr(model, "margin_only", False)
+    if classes is not None and (has_proba or hasattr(model, "decision_function")):
         if isinstance(classes, list) or np.asarray(classes).ndim != 1:
             raise UnsupportedModelError(MULTI_OUTPUT, MULTI_OUTPUT_HINT)
         labels = tuple(str(c) for c in classes)
-        return ("binary" if len(labels) == 2 else "multiclass"), labels
-    if _tag(is_classifier, model) and not hasattr(model, "predict_proba"):
-        raise UnsupportedModelError(
-            "This classifier cannot give probabilities (it has no predict_proba).",
-            "Retrain it with probabilities switched on, e.g. SVC(probability=True).",
-        )
-    if (
-        getattr(model, "n_outputs_", 1) > 1
-        or getattr(model, "estimators_", None) is not None
-        and (type(model).__name__.startswith("MultiOutput"))
-    ):
+        task: Task = "binary" if len(labels) == 2 else "multiclass"
+        return task, labels, "probability" if has_proba else "margin"
+    if _tag(is_classifier, model):
+        raise UnsupportedModelError(NO_SCORES, NO_SCORES_HINT)
+    multi_output_wrapper = type(model).__name__.startswith("MultiOutput")
+    if getattr(model, "n_outputs_", 1) > 1 or multi_output_wrapper:
         raise UnsupportedModelError(MULTI_OUTPUT, MULTI_OUTPUT_HINT)
     if not _tag(is_regressor, model) and classes is not None:
         raise UnsupportedModelError(MULTI_OUTPUT, MULTI_OUTPUT_HINT)
-    return "regression", ()
+    return "regression", (), "value"
 
 
 def _tag(check: Any, model: Any) -> bool:
@@ -284,7 +329,8 @@ def _tag(check: Any, model: Any) -> bool:
         return False
 
 
-def _explain_predict_failure(exc: Exception, X: pd.DataFrame) -> DataValidationError:
+def explain_predict_failure(exc: Exception, X: pd.DataFrame) -> DataValidationError:
+    """One clear sentence for a model that failed to predict on ``X``: what it said."""
     text = str(exc)
     lowered = text.lower()
     empty = [str(c) for c in X.columns[X.isna().all()]]
@@ -308,5 +354,7 @@ def _explain_predict_failure(exc: Exception, X: pd.DataFrame) -> DataValidationE
                 TEXT_IN_NUMBERS.format(names=", ".join(bad[:6]), example=example),
                 TEXT_IN_NUMBERS_HINT,
             )
-    reason = text.splitlines()[0][:200] if text else type(exc).__name__
-    return DataValidationError(PREDICT_FAILED.format(reason=reason), PREDICT_FAILED_HINT)
+    reason = text.strip().splitlines()[0][:200].rstrip(". ") if text.strip() else ""
+    return DataValidationError(
+        PREDICT_FAILED.format(reason=reason or type(exc).__name__), PREDICT_FAILED_HINT
+    )

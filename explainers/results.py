@@ -8,8 +8,10 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-OutputSpace = Literal["probability", "log-odds", "raw"]
-OUTPUT_SPACES: frozenset[str] = frozenset({"probability", "log-odds", "raw"})
+OutputSpace = Literal["probability", "log-odds", "margin", "raw", "log"]
+"""The unit of an explanation: a class probability, its log-odds, a classifier's decision
+score (no probabilities), the prediction, or the logarithm of the prediction (log link)."""
+OUTPUT_SPACES: frozenset[str] = frozenset({"probability", "log-odds", "margin", "raw", "log"})
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -47,7 +49,7 @@ class Attribution:
         Human-readable method, e.g. ``"TreeSHAP"``.
     exact : bool
         True when base + sum(values) equals the model output exactly.
-    output_space : {"probability", "log-odds", "raw"}
+    output_space : {"probability", "log-odds", "margin", "raw", "log"}
         The unit the values are in.
     output_label : str
         What the output is, e.g. ``"probability of good"``.

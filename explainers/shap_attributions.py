@@ -25,6 +25,17 @@ single rows all match the whole-table result.
 Tree and linear methods explain the final estimator of a Pipeline on its
 transformed columns and sum the result back per uploaded column
 (``feature_groups.group_matrix``).
+
+The output space is not assumed from the model's type: ``plan_shap`` explains
+a few rows with the exact method and finds which of the model's own public
+outputs the result adds up to (:mod:`explainers.model_output`): the
+probability, the log-odds (sigmoid / softmax of the sum is ``predict_proba``),
+a classifier's decision score (``decision_function`` of a classifier without
+probabilities), the prediction, or its logarithm (GLMs and boosters with a log
+link). An exact method that adds up to none of them (a one-vs-one SVM's
+decision values, a boosting loss whose link whybox does not know) is replaced by
+the model-agnostic method on the model's own predictions. Every explained row
+is then checked against that public output (:func:`check_additivity`).
 """
 
 from __future__ import annotations
@@ -39,10 +50,12 @@ import numpy.typing as npt
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from explainers.boosters import LightGBMBooster, XGBoostBooster
 from explainers.encoding import ColumnCodec
 from explainers.errors import AttributionError, UnsupportedModelError
 from explainers.feature_groups import group_matrix, to_dense
 from explainers.model_bundle import ModelBundle
+from explainers.model_output import matching_space, own_output, tolerance
 from explainers.results import Attribution, OutputSpace
 from explainers.tree_engine import PreparedTrees, prepare, shap_values
 from explainers.tree_models import tree_arrays
@@ -50,12 +63,14 @@ from explainers.tree_models import tree_arrays
 if TYPE_CHECKING:
     import shap
 
-ADDITIVITY_RTOL = 1e-6
 ADDITIVITY_FAILED = (
-    "The {method} explanation does not add up to the model's output "
-    "(largest gap {gap:.3g} in {space} units), so it was not shown."
+    "The {method} explanation does not add up to the model's own output "
+    "(largest gap {gap:.3g} in {space} units)."
 )
 DEFAULT_BACKGROUND = 100
+PROBE_ROWS = 8
+"""Rows the exact method explains at planning time to find its output space."""
+SHAP_CANNOT_READ = "shap cannot read these trees."
 
 FloatArray = npt.NDArray[np.float64]
 Kind = Literal["native", "tree", "linear", "agnostic"]
@@ -81,6 +96,8 @@ class ShapPlan:
         Sums a Pipeline's transformed-column attributions per uploaded column.
     random_state : int
         Seed of the background sample and of every row's permutations.
+    space : {"probability", "log-odds", "margin", "raw", "log"}
+        The output space, found by :func:`plan_shap` from the model's own outputs.
     """
 
     kind: Kind
@@ -88,17 +105,17 @@ class ShapPlan:
     reference: pd.DataFrame
     grouping: FloatArray | None
     random_state: int
+    space: OutputSpace
 
 
 @dataclass(frozen=True, slots=True)
 class _RawAttribution:
     values: FloatArray  # (n_rows, n_inputs, n_outputs) in the estimator's input space
     base_values: FloatArray  # (n_rows, n_outputs)
-    model_output: FloatArray  # (n_rows, n_outputs): what values must add up to
     method: str
     exact: bool
-    output_space: OutputSpace
     background_size: int | None = None
+    n_terms: int | None = None  # float32 sums per value (trees), for the rounding bound
 
 
 def explain_shap(
@@ -179,7 +196,30 @@ def plan_shap(
             grouping = group_matrix(preprocessor, X, random_state=random_state)
         except UnsupportedModelError:
             kind = "agnostic"
-    return ShapPlan(kind, k, reference, grouping, random_state)
+    space: OutputSpace | None = None
+    if kind != "agnostic":
+        probe = X.iloc[:PROBE_ROWS]
+        try:
+            raw = _explain_exact(bundle, kind, probe, reference)
+        except Exception:  # shap refuses many models (AdaBoost, multiclass GB): go agnostic
+            raw = None
+        space = (
+            None
+            if raw is None
+            else matching_space(bundle, probe, raw.values, raw.base_values, n_terms=raw.n_terms)
+        )
+        if space is None:
+            kind, grouping = "agnostic", None
+    if space is None:
+        space = agnostic_space(bundle)
+    return ShapPlan(kind, k, reference, grouping, random_state, space)
+
+
+def agnostic_space(bundle: ModelBundle) -> OutputSpace:
+    """The space of the model-agnostic methods: the model's own predictions."""
+    if bundle.output_kind == "value":
+        return "raw"
+    return "margin" if bundle.output_kind == "margin" else "probability"
 
 
 def explain_planned(
@@ -216,8 +256,12 @@ def explain_planned(
     """
     positions = np.arange(len(X)) if row_positions is None else np.asarray(row_positions)
     raw = _explain_raw(bundle, plan, X, positions=positions)
-    values, base, model_output, space = _select_output(bundle, raw, plan.output)
-    _check_additivity(values, base, model_output, method=raw.method, space=space)
+    space = plan.space
+    values, base = _select_output(bundle, raw.values, raw.base_values, plan.output)
+    model_output = _output_column(bundle, own_output(bundle, X, space), plan.output)
+    check_additivity(
+        values, base, model_output, method=raw.method, space=space, n_terms=raw.n_terms
+    )
     return Attribution(
         values=values,
         base_values=base,
@@ -227,7 +271,7 @@ def explain_planned(
         method=raw.method,
         exact=raw.exact,
         output_space=space,
-        output_label=_output_label(bundle, plan.output, space),
+        output_label=output_label(bundle, plan.output, space),
         background_size=raw.background_size,
     )
 
@@ -250,6 +294,24 @@ def _explain_raw(
 ) -> _RawAttribution:
     if plan.kind == "agnostic":
         return _agnostic(bundle, X, plan, positions=positions)
+    raw = _explain_exact(bundle, plan.kind, X, plan.reference)
+    if plan.grouping is None:
+        return raw
+    values = np.einsum("rto,tf->rfo", raw.values, plan.grouping)
+    return _RawAttribution(
+        values=values,
+        base_values=raw.base_values,
+        method=raw.method,
+        exact=raw.exact,
+        background_size=raw.background_size,
+        n_terms=raw.n_terms,
+    )
+
+
+def _explain_exact(
+    bundle: ModelBundle, kind: Kind, X: pd.DataFrame, reference: pd.DataFrame
+) -> _RawAttribution:
+    """The tree, native or linear method on the estimator's own input (before grouping)."""
     preprocessor, estimator = _split_pipeline(bundle.model)
 
     def transform(frame: pd.DataFrame) -> Any:
@@ -258,50 +320,35 @@ def _explain_raw(
         return preprocessor.transform(frame)
 
     Z = transform(X)
-    if plan.kind == "linear":
-        raw = _linear(bundle, estimator, to_dense(Z), to_dense(transform(plan.reference)))
-    else:
-        tree = _tree(bundle, estimator, Z)
-        if tree is None:  # shap cannot read these trees
-            return _agnostic(bundle, X, plan, positions=positions)
-        raw = tree
-    if plan.grouping is None:
-        return raw
-    values = np.einsum("rto,tf->rfo", raw.values, plan.grouping)
-    return _RawAttribution(
-        values=values,
-        base_values=raw.base_values,
-        model_output=raw.model_output,
-        method=raw.method,
-        exact=raw.exact,
-        output_space=raw.output_space,
-        background_size=raw.background_size,
-    )
+    if kind == "linear":
+        return _linear(estimator, to_dense(Z), to_dense(transform(reference)))
+    tree = _tree(estimator, Z)
+    if tree is None:
+        raise UnsupportedModelError(SHAP_CANNOT_READ)
+    return tree
 
 
 def _estimator_kind(estimator: Any) -> Kind:
+    """The method family to try; :func:`plan_shap` checks it against the model's output."""
     module = type(estimator).__module__
-    if module.startswith(("xgboost", "lightgbm")):
+    if module.startswith(("xgboost", "lightgbm")) or isinstance(
+        estimator, XGBoostBooster | LightGBMBooster
+    ):
         return "native"
     if hasattr(estimator, "coef_") and hasattr(estimator, "intercept_"):
-        if module.startswith("sklearn.linear_model") or module.startswith("sklearn.svm"):
-            return (
-                "linear"
-                if hasattr(estimator, "decision_function")
-                or module.startswith("sklearn.linear_model")
-                else "agnostic"
-            )
+        if module.startswith(("sklearn.linear_model", "sklearn.svm")):
+            return "linear"
     if module.startswith(("sklearn.ensemble", "sklearn.tree", "catboost")):
         return "tree"
     return "agnostic"
 
 
-def _tree(bundle: ModelBundle, estimator: Any, Z: Any) -> _RawAttribution | None:
-    module = type(estimator).__module__
-    if module.startswith("xgboost"):
-        return _xgboost(bundle, estimator, Z)
-    if module.startswith("lightgbm"):
-        return _lightgbm(bundle, estimator, Z)
+def _tree(estimator: Any, Z: Any) -> _RawAttribution | None:
+    """TreeSHAP (the engine, xgboost's or lightgbm's own, or shap); None if none reads it."""
+    if isinstance(estimator, XGBoostBooster) or type(estimator).__module__.startswith("xgboost"):
+        return _xgboost(estimator, Z)
+    if isinstance(estimator, LightGBMBooster) or type(estimator).__module__.startswith("lightgbm"):
+        return _lightgbm(estimator, Z)
     dense = Z if isinstance(Z, pd.DataFrame) else to_dense(Z)
     engine = _engine_trees(estimator)
     if engine is not None:
@@ -320,20 +367,7 @@ def _tree(bundle: ModelBundle, estimator: Any, Z: Any) -> _RawAttribution | None
         expected = np.atleast_1d(explainer.expected_value)
     n = values.shape[0]
     base = np.broadcast_to(expected, (n, values.shape[2]))
-    if bundle.task == "regression":
-        space: OutputSpace = "raw"
-        output = np.asarray(estimator.predict(dense), np.float64).reshape(n, -1)
-    elif hasattr(estimator, "decision_function"):
-        space = "log-odds"
-        output = np.asarray(estimator.decision_function(dense), np.float64).reshape(n, -1)
-    elif type(estimator).__module__.startswith("catboost"):
-        space = "log-odds"
-        raw = estimator.predict(dense, prediction_type="RawFormulaVal")
-        output = np.asarray(raw, np.float64).reshape(n, -1)
-    else:
-        space = "probability"
-        output = np.asarray(estimator.predict_proba(dense), np.float64)
-    return _RawAttribution(values, np.array(base, np.float64), output, "TreeSHAP", True, space)
+    return _RawAttribution(values, np.array(base, np.float64), "TreeSHAP", True)
 
 
 def _engine_trees(estimator: Any) -> PreparedTrees | None:
@@ -364,52 +398,69 @@ def _tree_explainer(estimator: Any) -> shap.TreeExplainer:
     return explainer
 
 
-def _xgboost(bundle: ModelBundle, estimator: Any, Z: Any) -> _RawAttribution:
-    import xgboost
+def _xgboost(estimator: Any, Z: Any) -> _RawAttribution:
+    """xgboost's own contributions over the rounds its predictions use (its best iteration)."""
+    data = Z if isinstance(Z, pd.DataFrame) else to_dense(Z)
+    if isinstance(estimator, XGBoostBooster):
+        contribs = estimator.contributions(data)
+        rounds = estimator.iteration_range[1] or estimator.n_rounds
+        booster = estimator.booster
+    else:
+        import xgboost
 
-    matrix = xgboost.DMatrix(Z if isinstance(Z, pd.DataFrame) else to_dense(Z))
-    booster = estimator.get_booster()
-    contribs = np.asarray(booster.predict(matrix, pred_contribs=True), np.float64)
-    margin = np.asarray(booster.predict(matrix, output_margin=True), np.float64)
+        booster = estimator.get_booster()
+        best = getattr(estimator, "best_iteration", None)
+        iteration_range = (0, 0) if best is None else (0, int(best) + 1)
+        matrix = xgboost.DMatrix(data, enable_categorical=True)
+        contribs = np.asarray(
+            booster.predict(matrix, pred_contribs=True, iteration_range=iteration_range),
+            np.float64,
+        )
+        rounds = iteration_range[1] or booster.num_boosted_rounds()
     contribs = contribs[:, None, :] if contribs.ndim == 2 else contribs  # (n, k, f+1)
     values = np.transpose(contribs[:, :, :-1], (0, 2, 1))
     base = contribs[:, :, -1]
-    space: OutputSpace = "raw" if bundle.task == "regression" else "log-odds"
-    return _RawAttribution(
-        values, base, margin.reshape(len(base), -1), "xgboost native TreeSHAP", True, space
-    )
+    n_terms = rounds * _parallel_trees(booster) + values.shape[1] + 1
+    return _RawAttribution(values, base, "xgboost native TreeSHAP", True, n_terms=n_terms)
 
 
-def _lightgbm(bundle: ModelBundle, estimator: Any, Z: Any) -> _RawAttribution:
+def _parallel_trees(booster: Any) -> int:
+    """Trees per round and output (random forests in xgboost grow several)."""
+    import json
+
+    config = json.loads(booster.save_config())
+    train = config["learner"].get("gradient_booster", {}).get("gbtree_model_param", {})
+    return max(1, int(train.get("num_parallel_tree", 1) or 1))
+
+
+def _lightgbm(estimator: Any, Z: Any) -> _RawAttribution:
+    """lightgbm's own contributions (its predictions' best iteration is its default)."""
     data = Z if isinstance(Z, pd.DataFrame) else to_dense(Z)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        contribs = np.asarray(estimator.predict(data, pred_contrib=True), np.float64)
-        raw = np.asarray(estimator.predict(data, raw_score=True), np.float64)
+        if isinstance(estimator, LightGBMBooster):
+            contribs = estimator.contributions(data)
+            booster = estimator.booster
+        else:
+            contribs = np.asarray(estimator.predict(data, pred_contrib=True), np.float64)
+            booster = estimator.booster_
+    n_outputs = max(1, int(booster.num_model_per_iteration()))
     n = contribs.shape[0]
-    n_outputs = 1 if raw.ndim == 1 else raw.shape[1]
     contribs = contribs.reshape(n, n_outputs, -1)
     values = np.transpose(contribs[:, :, :-1], (0, 2, 1))
     base = contribs[:, :, -1]
-    space: OutputSpace = "raw" if bundle.task == "regression" else "log-odds"
-    return _RawAttribution(
-        values, base, raw.reshape(n, -1), "lightgbm native TreeSHAP", True, space
-    )
+    rounds = int(booster.best_iteration) or int(booster.current_iteration())
+    n_terms = rounds + values.shape[1] + 1
+    return _RawAttribution(values, base, "lightgbm native TreeSHAP", True, n_terms=n_terms)
 
 
-def _linear(
-    bundle: ModelBundle, estimator: Any, Z: FloatArray, reference: FloatArray
-) -> _RawAttribution:
+def _linear(estimator: Any, Z: FloatArray, reference: FloatArray) -> _RawAttribution:
     coef = np.atleast_2d(np.asarray(estimator.coef_, np.float64))  # (n_outputs, n_t)
     intercept = np.atleast_1d(np.asarray(estimator.intercept_, np.float64))
     mean = reference.mean(axis=0)
     values = (Z - mean)[:, :, None] * coef.T[None, :, :]
     base = np.broadcast_to(mean @ coef.T + intercept, (len(Z), coef.shape[0]))
-    output = Z @ coef.T + intercept
-    space: OutputSpace = "raw" if bundle.task == "regression" else "log-odds"
-    return _RawAttribution(
-        values, np.array(base), output, "exact linear SHAP", True, space, len(reference)
-    )
+    return _RawAttribution(values, np.array(base), "exact linear SHAP", True, len(reference))
 
 
 def _agnostic(
@@ -435,16 +486,7 @@ def _agnostic(
             .mean(axis=1)
         )
         values[i], base[i] = _permutation_values(masks, outputs, n_permutations)
-    space: OutputSpace = "raw" if bundle.task == "regression" else "probability"
-    return _RawAttribution(
-        values,
-        base,
-        bundle.predict_output(X),
-        "PermutationSHAP (estimated)",
-        False,
-        space,
-        len(reference),
-    )
+    return _RawAttribution(values, base, "PermutationSHAP (estimated)", False, len(reference))
 
 
 def _permutation_masks(
@@ -480,43 +522,65 @@ def _permutation_values(
 
 
 def _select_output(
-    bundle: ModelBundle, raw: _RawAttribution, k: int
-) -> tuple[FloatArray, FloatArray, FloatArray, OutputSpace]:
-    """Values, base and model output for output ``k`` of the bundle."""
-    n_raw = raw.values.shape[2]
+    bundle: ModelBundle, values: FloatArray, base: FloatArray, k: int
+) -> tuple[FloatArray, FloatArray]:
+    """Values (n_rows, n_inputs) and base (n_rows,) of output ``k`` of the bundle."""
+    if values.shape[2] == 1 and bundle.task == "binary" and k == 0:
+        return -values[:, :, 0], _output_column(bundle, base, k)
+    index = 0 if values.shape[2] == 1 else k
+    return values[:, :, index], _output_column(bundle, base, k)
+
+
+def _output_column(bundle: ModelBundle, out: FloatArray, k: int) -> FloatArray:
+    """Column ``k`` of outputs of shape (n_rows, n_raw) (a binary margin: class 1's)."""
+    n_raw = out.shape[1]
     if n_raw == len(bundle.output_labels):
-        return raw.values[:, :, k], raw.base_values[:, k], raw.model_output[:, k], raw.output_space
+        column: FloatArray = out[:, k]
+        return column
     if n_raw == 1 and bundle.task == "binary":
         # a single log-odds margin explains the positive class; class 0 is its negation
-        sign = 1.0 if k == 1 else -1.0
-        return (
-            sign * raw.values[:, :, 0],
-            sign * raw.base_values[:, 0],
-            sign * raw.model_output[:, 0],
-            raw.output_space,
-        )
+        return out[:, 0] if k == 1 else -out[:, 0]
     raise UnsupportedModelError(
         f"The explainer returned {n_raw} outputs for a model with "
         f"{len(bundle.output_labels)}; whybox cannot tell them apart."
     )
 
 
-def _check_additivity(
-    values: FloatArray, base: FloatArray, output: FloatArray, *, method: str, space: str
+def check_additivity(
+    values: FloatArray,
+    base: FloatArray,
+    output: FloatArray,
+    *,
+    method: str,
+    space: str,
+    n_terms: int | None = None,
 ) -> None:
+    """Raise unless base + sum(values) equals the model's own ``output`` on every row.
+
+    The tolerance is :func:`explainers.model_output.tolerance`: 1e-6 relative for
+    float64 computations, and the float32 rounding bound over ``n_terms`` summed
+    terms for the libraries that compute in float32 (xgboost, lightgbm).
+
+    Raises
+    ------
+    AttributionError
+        With the largest gap, in the output space's units.
+    """
     gap = np.abs(base + values.sum(axis=1) - output)
-    # relative to the size of the terms summed: libraries that accumulate in
-    # float32 (xgboost) cannot do better than that, whatever the output is
-    magnitude = np.abs(base) + np.abs(values).sum(axis=1)
-    tolerance = ADDITIVITY_RTOL * np.maximum.reduce([np.ones_like(gap), np.abs(output), magnitude])
-    if np.any(gap > tolerance):
+    if np.any(gap > tolerance(values, base, output, n_terms=n_terms)):
         raise AttributionError(
             ADDITIVITY_FAILED.format(method=method, gap=float(gap.max()), space=space)
         )
 
 
-def _output_label(bundle: ModelBundle, k: int, space: OutputSpace) -> str:
+def output_label(bundle: ModelBundle, k: int, space: OutputSpace) -> str:
+    """What an output is, in words: "log-odds of good", "log of the predicted value"…"""
+    if space == "log":
+        return "log of the predicted value"
     if bundle.task == "regression":
         return "predicted value"
     label = bundle.output_labels[k]
-    return f"log-odds of {label}" if space == "log-odds" else f"probability of {label}"
+    return {
+        "log-odds": f"log-odds of {label}",
+        "margin": f"decision score of {label}",
+    }.get(space, f"probability of {label}")
