@@ -550,9 +550,8 @@ def _cases() -> list[Case]:
              class_name="c"),
         Case("gradient_boosting", _num(lambda: GB(n_estimators=30, random_state=0)),
              "log-odds", decision(1), p1),
-        # shap's TreeExplainer takes binary GradientBoostingClassifier only
         Case("gradient_boosting_multiclass", _num(lambda: GB(n_estimators=20, random_state=0),
-             "y3"), "probability", proba(1), proba(1), class_name="b", exact=False),
+             "y3"), "log-odds", decision(1), proba(1), class_name="b"),
         Case("gradient_boosting_regressor", _num(lambda: ensemble.GradientBoostingRegressor(
              n_estimators=30, random_state=0), "yr"), "raw", predict, predict),
         Case("hist_gradient_boosting", _num(lambda: ensemble.HistGradientBoostingClassifier(
