@@ -101,7 +101,8 @@ class PreparedTrees:
     when the row still follows every split on that feature and goes to /
     away from ``c``; ``ratio_off[c]``: the same once it has left (a
     constant); ``weight_follow[c]``: ``w (1 - z) / factor`` of a following
-    row; ``weight_off``: ``-w / (1 - t)`` of any other row.
+    row; ``weight_off``: ``-w / (1 - t)`` of any other row; ``repeat[c]``:
+    whether that feature is split on above / again below ``c``.
     """
 
     trees: TreeArrays
@@ -110,6 +111,7 @@ class PreparedTrees:
     ratio_off: FloatArray
     weight_follow: FloatArray
     weight_off: FloatArray
+    repeat: npt.NDArray[np.int8]
     expected_value: FloatArray
     n_points: int
     max_depth: int
@@ -164,7 +166,7 @@ def prepare(trees: TreeArrays) -> PreparedTrees:
     """
     _check_structure(trees)
     kernels = _kernels()
-    combined, parent_z, unique_depth, max_depth = kernels.path_fractions(
+    combined, parent_z, repeat, unique_depth, max_depth = kernels.path_fractions(
         trees.left, trees.right, trees.feature, trees.cover, trees.roots
     )
     n_points = max(1, (int(unique_depth) + 1) // 2)
@@ -182,8 +184,7 @@ def prepare(trees: TreeArrays) -> PreparedTrees:
         weight_follow = w * (1.0 - z) / follow_now
     weight_off = -w / (1.0 - t)
     expected = kernels.expected_values(
-        trees.left, trees.right, trees.value, trees.cover, trees.roots,
-        trees.tree_output, trees.n_outputs,
+        trees.left, trees.value, trees.cover, trees.roots, trees.tree_output, trees.n_outputs,
     )  # fmt: skip
     expected = expected + trees.base_offset
     if trees.complement is not None:
@@ -195,6 +196,7 @@ def prepare(trees: TreeArrays) -> PreparedTrees:
         np.ascontiguousarray(ratio_off),
         np.ascontiguousarray(np.nan_to_num(weight_follow)),
         np.ascontiguousarray(weight_off),
+        repeat,
         expected,
         n_points,
         int(max_depth),
@@ -259,10 +261,10 @@ def shap_values(
     def run(block: tuple[int, int]) -> None:
         kernels.explain(
             rows, phi, trees.left, trees.right, trees.default, trees.feature,
-            trees.threshold, trees.value, trees.roots, trees.tree_output,
+            trees.threshold, trees.value, trees.roots, trees.tree_output, prepared.repeat,
             prepared.ratio_follow, prepared.ratio_leave, prepared.ratio_off,
             prepared.weight_follow, prepared.weight_off, prepared.max_depth + 2,
-            trees.value.shape[1], block[0], block[1],
+            block[0], block[1],
         )  # fmt: skip
 
     if len(bounds) == 1:
