@@ -48,14 +48,14 @@ def _models(quick: bool) -> list[tuple[str, object, int]]:
     out: list[tuple[str, object, int]] = []
     for depth in [1, 2, 3, 6, 10, None]:
         rows = 2000 if depth is not None and depth <= 6 else 300 if depth == 10 else 60
-        out.append(("RandomForest", RandomForestClassifier(trees, max_depth=depth, n_jobs=2,
-                                                           random_state=0), rows))  # fmt: skip
+        forest = RandomForestClassifier(trees, max_depth=depth, n_jobs=2, random_state=0)
+        out.append(("RandomForest", forest, rows))
     out.append(("ExtraTrees", ExtraTreesClassifier(trees, n_jobs=2, random_state=0), 20))
     out.append(("DecisionTree", DecisionTreeClassifier(random_state=0), 2000))
-    out.append(("GradientBoosting", GradientBoostingClassifier(n_estimators=trees, max_depth=3,
-                                                               random_state=0), 2000))  # fmt: skip
-    out.append(("HistGradientBoosting", HistGradientBoostingClassifier(max_iter=trees,
-                                                                       random_state=0), 2000))  # fmt: skip
+    boosted = GradientBoostingClassifier(n_estimators=trees, max_depth=3, random_state=0)
+    out.append(("GradientBoosting", boosted, 2000))
+    hist = HistGradientBoostingClassifier(max_iter=trees, random_state=0)
+    out.append(("HistGradientBoosting", hist, 2000))
     return out
 
 

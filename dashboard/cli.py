@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -132,9 +133,11 @@ def _serve(args: argparse.Namespace, *, demo: bool) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from explainers.batch import explain_table, write_table
+    from explainers.batch import PROBE_ROWS, explain_table, write_table
     from explainers.loading import load_files
+    from explainers.model_bundle import ModelBundle
     from explainers.parallel import ExplainPool
+    from explainers.shap_attributions import uses_own_threads
 
     out = Path(args.out)
     if args.engine == "dask":
@@ -143,17 +146,26 @@ def _explain(args: argparse.Namespace) -> int:
         raise ExplainerError("--out must end in .parquet or .csv.", "For example: --out out.csv")
     if args.rows is not None and args.rows < 1:
         raise ExplainerError("--rows must be at least 1.", "Leave it out to explain every row.")
-    prepared = load_files(
-        args.model, args.data, target=args.target, trust_unknown=args.trust_unknown_pickles
-    )
-    X = prepared.X if args.rows is None else prepared.X.iloc[: args.rows]
-    settings, _ = resolve_settings(
-        args.settings, args.model, prepared, data_name=Path(args.data).name
-    )
-    output = prepared.bundle.output_index(args.class_name or settings.favourable)
     # --jobs 1: explain in this process (no worker to start)
     pool = None if args.jobs == 1 else ExplainPool(args.jobs)
+
+    def start_workers(bundle: ModelBundle) -> None:
+        # LIME and shap's single-threaded code gain from workers: start them while the data loads
+        many_rows = args.rows is None or args.rows > 2 * PROBE_ROWS
+        if pool is not None and many_rows:
+            if args.method != "shap" or not uses_own_threads(bundle):
+                threading.Thread(target=pool.warm_up, daemon=True).start()
+
     try:
+        prepared = load_files(
+            args.model, args.data, target=args.target, trust_unknown=args.trust_unknown_pickles,
+            model_loaded=start_workers,
+        )  # fmt: skip
+        X = prepared.X if args.rows is None else prepared.X.iloc[: args.rows]
+        settings, _ = resolve_settings(
+            args.settings, args.model, prepared, data_name=Path(args.data).name
+        )
+        output = prepared.bundle.output_index(args.class_name or settings.favourable)
         table = explain_table(prepared.bundle, X, method=args.method, output=output, pool=pool)
     finally:
         if pool is not None:

@@ -10,20 +10,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
-from explainers.decision_settings import (
-    DecisionSettings,
-    check_settings,
-    guess_settings,
-    load_settings,
-)
 from explainers.errors import DataValidationError, ExplainerError
-from explainers.loading import PreparedData
-from explainers.model_comparison import ModelComparison, RowComparison
-from explainers.results import Attribution
+
+if TYPE_CHECKING:  # imported where used: `whybox --help` stays instant
+    import numpy as np
+    import pandas as pd
+
+    from explainers.decision_settings import DecisionSettings
+    from explainers.loading import PreparedData
+    from explainers.model_comparison import ModelComparison, RowComparison
+    from explainers.results import Attribution
 
 SETTINGS_SUFFIX = ".settings.json"
 BAD_OUT = "--out must end in {expected}."
@@ -51,6 +49,8 @@ def resolve_settings(
     DataValidationError
         If the file is unreadable, invalid, or does not fit the data and model.
     """
+    from explainers.decision_settings import check_settings, guess_settings, load_settings
+
     bundle = prepared.bundle
     labels = bundle.output_labels if bundle.task != "regression" else ()
     path = Path(settings_path) if settings_path else settings_beside(model_path)

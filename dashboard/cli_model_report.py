@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from dashboard.cli_decisions import add_settings_argument, resolve_settings
 from explainers.errors import DataValidationError, ExplainerError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: `whybox --help` stays instant
+    import pandas as pd
+
     from explainers.model_summary import ModelSummary
 
 SHAP_ROWS = 2_000

@@ -10,6 +10,7 @@ then explains any slice of rows with those settings, in this process, in an
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -22,12 +23,14 @@ from explainers.lime_attributions import DEFAULT_SAMPLES, explain_lime
 from explainers.model_bundle import ModelBundle
 from explainers.parallel import ExplainPool
 from explainers.results import Attribution
-from explainers.shap_attributions import ShapPlan, explain_planned, plan_shap
+from explainers.shap_attributions import ShapPlan, explain_planned, plan_shap, uses_own_threads
 
 Method = Literal["shap", "lime", "both"]
 METHODS: frozenset[str] = frozenset({"shap", "lime", "both"})
 REFERENCE_ROWS = 10_000
 _ID_COLUMNS = ("row_id", "prediction", "predicted_label", "output_space")
+PROBE_ROWS = 8
+INLINE_CPU_S = 1.0
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -211,7 +214,9 @@ def explain_table(
         Output (class) to explain; defaults to ``bundle.default_output``.
     random_state : int
     pool : ExplainPool, optional
-        Worker processes to explain in (same table, every core).
+        Worker processes to explain in (same table, every core), used only
+        when :func:`needs_workers` and the first ``PROBE_ROWS`` rows project
+        more than ``INLINE_CPU_S`` CPU seconds for the rest.
 
     Returns
     -------
@@ -219,7 +224,31 @@ def explain_table(
         See :func:`explain_rows`.
     """
     settings = table_settings(bundle, X, method=method, output=output, random_state=random_state)
-    return explain_rows(bundle, X, settings, pool=pool)
+    if pool is None or not needs_workers(bundle, settings) or len(X) <= 2 * PROBE_ROWS:
+        return explain_rows(bundle, X, settings)
+    # the first rows here, timed in CPU seconds: a job under INLINE_CPU_S stays in place
+    started = time.process_time()
+    head = explain_rows(bundle, X.iloc[:PROBE_ROWS], settings, row_positions=np.arange(PROBE_ROWS))
+    per_row = (time.process_time() - started) / PROBE_ROWS
+    rest = X.iloc[PROBE_ROWS:]
+    tail = explain_rows(
+        bundle, rest, settings, row_positions=np.arange(PROBE_ROWS, len(X)),
+        pool=None if per_row * len(rest) <= INLINE_CPU_S else pool,
+    )  # fmt: skip
+    table = pd.concat([head, tail], ignore_index=True)
+    table["row_id"] = list(X.index)
+    return table
+
+
+def needs_workers(bundle: ModelBundle, settings: TableSettings) -> bool:
+    """Whether worker processes can make this table faster (LIME, or SHAP that is not threaded).
+
+    whybox's tree engine, xgboost, lightgbm and the linear closed form use
+    every core in the calling process; LIME and shap's own code hold one core.
+    """
+    if settings.lime_reference is not None:
+        return True
+    return settings.shap_plan is not None and not uses_own_threads(bundle, settings.shap_plan)
 
 
 def attribution_columns(table: pd.DataFrame) -> list[str]:

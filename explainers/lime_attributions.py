@@ -13,16 +13,19 @@ approximate, and says so).
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from lime.lime_tabular import LimeTabularExplainer
 
 from explainers.encoding import ColumnCodec
 from explainers.model_bundle import ModelBundle
 from explainers.results import Attribution, OutputSpace
 from explainers.shap_attributions import output_label
+
+if TYPE_CHECKING:  # lime is imported where it is used (0.4 s the SHAP-only path saves)
+    from lime.lime_tabular import LimeTabularExplainer
 
 DEFAULT_SAMPLES = 1_000
 _TRAINING_ROWS = 2_000
@@ -35,6 +38,8 @@ def make_lime_explainer(
 
     Missing numbers are filled with the column median (LIME cannot take NaN).
     """
+    from lime.lime_tabular import LimeTabularExplainer
+
     reference = X_reference.iloc[:_TRAINING_ROWS]
     codec = ColumnCodec.fit(X_reference)
     codes = codec.encode(reference)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,10 +120,13 @@ def load_files(
     *,
     target: str | None = None,
     trust_unknown: bool = False,
+    model_loaded: Callable[[ModelBundle], None] | None = None,
 ) -> PreparedData:
     """Load a model file and a dataset file from disk (the CLI's entry point).
 
     The dataset has no memory budget here: batch runs on the user's own machine.
+    ``model_loaded(bundle)`` is called before the dataset is read (the CLI
+    starts its worker processes then, while the data loads).
 
     Raises
     ------
@@ -141,5 +145,7 @@ def load_files(
             TOO_LARGE_HINT,
         )
     bundle = load_model(model_path.read_bytes(), model_path.name, trust_unknown=trust_unknown)
+    if model_loaded is not None:
+        model_loaded(bundle)
     frame = load_dataset(data_path.read_bytes(), data_path.name)
     return prepare(bundle, frame, target=target)

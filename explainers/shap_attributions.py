@@ -222,6 +222,22 @@ def agnostic_space(bundle: ModelBundle) -> OutputSpace:
     return "margin" if bundle.output_kind == "margin" else "probability"
 
 
+def uses_own_threads(bundle: ModelBundle, plan: ShapPlan | None = None) -> bool:
+    """Whether this model's SHAP values come from code that uses every core by itself.
+
+    True for whybox's tree engine (scikit-learn ensembles), xgboost's and
+    lightgbm's native contributions and the linear closed form: worker
+    processes would add only their start-up (seconds) and a copy of the
+    model. False where shap's single-threaded C code or the model-agnostic
+    method runs. Without a plan, judged from the model alone.
+    """
+    _, estimator = _split_pipeline(bundle.model)
+    kind = _estimator_kind(estimator) if plan is None else plan.kind
+    if kind in ("native", "linear"):
+        return True
+    return kind == "tree" and _engine_trees(estimator) is not None
+
+
 def explain_planned(
     bundle: ModelBundle,
     plan: ShapPlan,

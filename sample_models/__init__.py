@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from explainers.decision_settings import DecisionSettings, load_settings
+if TYPE_CHECKING:  # imported where used: `whybox --help` stays instant
+    from explainers.decision_settings import DecisionSettings
 
 HERE = Path(__file__).resolve().parent
 
@@ -32,6 +34,8 @@ class Demo:
 
     def settings(self) -> DecisionSettings:
         """The demo's decision settings (its JSON file)."""
+        from explainers.decision_settings import load_settings
+
         return load_settings(self.path(self.settings_file))
 
 
