@@ -39,6 +39,8 @@ def pdp_panel(ws: Workspace, feature: str, names: Mapping[str, str]) -> None:
 
 def follow_cohort(ws: Workspace, attribution: Attribution, n_total: int) -> Attribution:
     """The attribution's rows in the followed cohort, with the page's cohort line; stops if none."""
+    if cohort_state.active() is None:
+        return attribution
     followed = hc.follow_cohort(ws, attribution)
     cohort_state.show_caption(len(hc.workspace_rows(ws)), n_total)
     if followed.n_rows == 0:

@@ -111,3 +111,19 @@ def test_a_cohort_on_a_derived_group_and_the_error_follows_on_fairness() -> None
     # every row of this cohort is an error: accuracy on it is 0
     accuracy = next(m for m in at.metric if m.label.lower().startswith("accuracy"))
     assert float(accuracy.value) == 0.0
+
+
+@pytest.mark.parametrize("demo", ["loan", "diabetes"])
+def test_overview_prepares_the_whole_model_report(demo: str) -> None:
+    from dashboard import model_report_cache
+
+    at = _app(demo)
+    at.switch_page("screens/overview.py").run()
+    assert not at.exception
+    assert not [b for b in at.get("download_button") if b.label == "Download PDF"]
+    next(b for b in at.button if b.label == "Prepare the report").click().run()
+    assert not at.exception, at.exception
+    assert {b.label for b in at.get("download_button")} >= {"Download HTML", "Download PDF"}
+    ws = at.session_state[state.WORKSPACE]
+    data = model_report_cache.model_report_bytes(ws, model_report_cache.report_sources(ws), "pdf")
+    assert data.startswith(b"%PDF-")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import cache, charts
+from dashboard import cache, charts, model_report_views
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
 from explainers.overview import column_profile, describe_importance, describe_model_in_words
@@ -53,3 +53,4 @@ st.plotly_chart(
 explain_chart(describe_importance(importance, top_n=top_n))
 with st.expander("Every column of the dataset"):
     st.dataframe(column_profile(frame), hide_index=True)
+model_report_views.model_report_downloads(ws)

@@ -1,0 +1,51 @@
+"""The Overview page's whole-model report: made on request, then downloaded as HTML or PDF.
+
+Nothing is computed (or imported) until the button is pressed, so the
+Overview stays quick; then the report's outputs and SHAP values come from the
+health pages' caches (the worker pool), with a spinner.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.state import Workspace
+from dashboard.views import show_error
+from explainers.errors import ExplainerError
+
+READY = "whybox.model_report_ready"
+
+
+def model_report_downloads(ws: Workspace) -> None:
+    """A button that prepares the whole-model report, then its two download buttons."""
+    st.subheader("Report on the whole model")
+    st.caption(
+        "Performance and overfitting, what matters, fairness, data quality, drift and where the "
+        "model is most often wrong, for every row; the file opens offline and nothing is sent "
+        "anywhere."
+    )
+    key = (ws.model.digest, ws.data.digest, ws.target, ws.settings_key)
+    if st.session_state.get(READY) != key:
+        if not st.button("Prepare the report", icon=":material/description:"):
+            return
+        st.session_state[READY] = key
+    from dashboard import model_report_cache
+
+    try:
+        sources = model_report_cache.report_sources(ws)
+        with st.spinner("Measuring the whole model…"):
+            model_report_cache.summary(ws, sources)
+    except ExplainerError as error:
+        show_error(error)
+        return
+    html_col, pdf_col, _ = st.columns([1, 1, 2])
+    for col, fmt, label in ((html_col, "html", "Download HTML"), (pdf_col, "pdf", "Download PDF")):
+        col.download_button(
+            label,
+            data=lambda fmt=fmt: model_report_cache.model_report_bytes(ws, sources, fmt),
+            file_name=f"model-report.{fmt}",
+            mime=model_report_cache.MIME[fmt],
+            on_click="ignore",
+            icon=":material/download:",
+            key=f"model_report_{fmt}",
+        )
