@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from dashboard import analysis_cache, analysis_charts, cohort_state
+from dashboard import analysis_cache, analysis_charts, cache, cohort_state
 from dashboard import health_cache as hc
 from dashboard.state import Workspace
 from dashboard.views import explain_chart, show_error
@@ -42,7 +42,7 @@ def follow_cohort(ws: Workspace, attribution: Attribution, n_total: int) -> Attr
     if cohort_state.active() is None:
         return attribution
     followed = hc.follow_cohort(ws, attribution)
-    cohort_state.show_caption(len(hc.workspace_rows(ws)), n_total)
+    cohort_state.show_caption(len(hc.workspace_rows(ws)), n_total, cache.display_names(ws))
     if followed.n_rows == 0:
         st.info("No explained row is in this cohort.", icon=":material/filter_alt_off:")
         st.stop()
@@ -54,7 +54,8 @@ def source_caption(ws: Workspace, source: hc.Source) -> None:
     if source.cohort is None:
         return
     try:
-        cohort_state.show_caption(len(hc.scored(ws, source).X), hc.n_whole(ws, source))
+        n_in, n_total = len(hc.scored(ws, source).X), hc.n_whole(ws, source)
+        cohort_state.show_caption(n_in, n_total, cache.display_names(ws))
     except ExplainerError as error:
         show_error(error)
         st.stop()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import state
+from dashboard.text import escape_markdown
 from explainers.cohorts import ALL_ROWS, Cohort, cohort_caption
 
 ACTIVE = "whybox.active_cohort"
@@ -63,12 +64,10 @@ def selector() -> None:
     )  # fmt: skip
 
 
-def show_caption(n_in: int, n_total: int) -> None:
-    """Say which rows a page shows: all of them, or the cohort's."""
+def show_caption(n_in: int, n_total: int, display_names: dict[str, str] | None = None) -> None:
+    """Say which rows a page shows: all of them, or the cohort's (with its conditions)."""
     cohort = active()
     if cohort is None:
         return
-    st.info(
-        f"{cohort_caption(cohort, n_in, n_total)} ({cohort.describe()})",
-        icon=":material/filter_alt:",
-    )
+    text = f"{cohort_caption(cohort, n_in, n_total)} ({cohort.describe(display_names)})"
+    st.info(escape_markdown(text), icon=":material/filter_alt:")

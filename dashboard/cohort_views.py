@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import cache, cohort_state
 from dashboard import health_cache as hc
 from dashboard.state import Workspace
+from dashboard.text import escape_markdown
 from dashboard.views import show_error
 from explainers.cohorts import Cohort, Condition, Subject
 from explainers.errors import DataValidationError, ExplainerError
@@ -118,7 +119,10 @@ def saved_list(ws: Workspace) -> None:
             size = f"{n_in:,} of {len(cache.prepared(ws).X):,} rows"
         except ExplainerError as error:
             size = error.user_message
-        left.markdown(f"**{cohort.name}**: {cohort.describe(names)}  \n{size}")
+        left.markdown(
+            f"**{escape_markdown(cohort.name)}**: {escape_markdown(cohort.describe(names))}  \n"
+            f"{escape_markdown(size)}"
+        )
         follow_col.button(
             "Follow", key=f"follow_{cohort.name}", on_click=_follow, args=(cohort.name,)
         )

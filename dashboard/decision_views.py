@@ -65,7 +65,7 @@ def pick_row(ws: state.Workspace, X: pd.DataFrame) -> object:
     scores = cache.predictions(ws)
     if cohort_state.active() is not None:
         inside = X.index.isin(health_cache.workspace_rows(ws))
-        cohort_state.show_caption(int(inside.sum()), len(X))
+        cohort_state.show_caption(int(inside.sum()), len(X), cache.display_names(ws))
         X, scores = X[inside], scores[inside]
     left, middle, right = st.columns([1, 2, 1])
     with left:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -34,7 +36,8 @@ def _app(demo: str, cohort: Cohort | None = None) -> AppTest:
 
 
 def _infos(at: AppTest) -> str:
-    return " ".join(i.value for i in at.info)
+    """The info boxes' text as a reader sees it (Markdown's escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", " ".join(i.value for i in at.info))
 
 
 @pytest.mark.parametrize("page", FOLLOWING)

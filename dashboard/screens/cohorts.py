@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import cache, cohort_state, cohort_views
+from dashboard.text import escape_markdown
 from dashboard.views import require_workspace
 
 ws, prepared = require_workspace()
@@ -20,7 +21,8 @@ if condition is not None:
     draft.append(condition)
 names = cache.display_names(ws)
 if draft:
-    st.markdown("A row is in the cohort when " + " **and** ".join(c.describe(names) for c in draft))
+    described = (escape_markdown(c.describe(names)) for c in draft)
+    st.markdown("A row is in the cohort when " + " **and** ".join(described))
     if st.button("Clear conditions"):
         draft.clear()
         st.rerun()

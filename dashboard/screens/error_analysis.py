@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import analysis_cache, analysis_charts, cache, cohort_state
 from dashboard import health_cache as hc
+from dashboard.text import escape_markdown
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
 from explainers.reasons import feature_label
@@ -40,12 +41,11 @@ for node in tree.worst(6):
         if tree.kind == "error rate"
         else (f"{node.n_rows:,} rows")
     )
-    text.markdown(
-        f"**{analysis_charts.error_text(tree.kind, node.error)}** ({share}): {node.label(names)}"
-    )
+    rate = analysis_charts.error_text(tree.kind, node.error)
+    text.markdown(f"**{rate}** ({share}): {escape_markdown(node.label(names))}")
     open_col.button(
         "Open as cohort", key=f"open_node_{node.node_id}", on_click=cohort_state.save,
-        args=(node.cohort(f"Errors: {node.label(names)}"[:80]),),
+        args=(node.cohort(f"Errors: {node.label(names)}"[:80].rstrip()),),
     )  # fmt: skip
 st.caption(
     f"Overall: {analysis_charts.error_text(tree.kind, tree.overall_error)}. Opening a group "
