@@ -49,13 +49,25 @@ def follow_cohort(ws: Workspace, attribution: Attribution, n_total: int) -> Attr
     return followed
 
 
-def source_caption(ws: Workspace, source: hc.Source) -> None:
-    """The cohort line for a health page's dataset (nothing when all rows are shown)."""
+def source_caption(ws: Workspace, source: hc.Source, *also: hc.Source) -> None:
+    """The cohort line for a health page's datasets (nothing when all rows are shown).
+
+    With more than one dataset (drift), each one's count is named after it.
+    """
     if source.cohort is None:
         return
     try:
-        n_in, n_total = len(hc.scored(ws, source).X), hc.n_whole(ws, source)
-        cohort_state.show_caption(n_in, n_total, cache.display_names(ws))
+        counts = [
+            (len(hc.scored(ws, s).X), hc.n_whole(ws, s), s.upload.name) for s in (source, *also)
+        ]
     except ExplainerError as error:
         show_error(error)
         st.stop()
+    names = cache.display_names(ws)
+    if not also:
+        cohort_state.show_caption(counts[0][0], counts[0][1], names)
+        return
+    cohort_state.show_counts(
+        " and ".join(f"{n_in:,} of {n_total:,} rows of {name}" for n_in, n_total, name in counts),
+        names,
+    )

@@ -71,3 +71,12 @@ def show_caption(n_in: int, n_total: int, display_names: dict[str, str] | None =
         return
     text = f"{cohort_caption(cohort, n_in, n_total)} ({cohort.describe(display_names)})"
     st.info(escape_markdown(text), icon=":material/filter_alt:")
+
+
+def show_counts(counts: str, display_names: dict[str, str] | None = None) -> None:
+    """The cohort line for several datasets: "Showing cohort 'x': 12 of 40 rows of a.csv and …"."""
+    cohort = active()
+    if cohort is None:
+        return
+    text = f"Showing cohort '{cohort.name}': {counts}. ({cohort.describe(display_names)})"
+    st.info(escape_markdown(text), icon=":material/filter_alt:")

@@ -26,8 +26,10 @@ def model_report_downloads(ws: Workspace) -> None:
     )
     key = (ws.model.digest, ws.data.digest, ws.target, ws.settings_key)
     if st.session_state.get(READY) != key:
-        if not st.button("Prepare the report", icon=":material/description:"):
+        slot = st.empty()
+        if not slot.button("Prepare the report", icon=":material/description:"):
             return
+        slot.empty()
         st.session_state[READY] = key
     from dashboard import model_report_cache
 

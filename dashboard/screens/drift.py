@@ -29,8 +29,7 @@ st.caption(
     f"Reference: {report.reference_name} ({report.data.n_reference:,} rows). "
     f"Current: {report.current_name} ({report.data.n_current:,} rows)."
 )
-analysis_views.source_caption(ws, hc.reference_source(ws))
-analysis_views.source_caption(ws, current)
+analysis_views.source_caption(ws, hc.reference_source(ws), current)
 hv.show_findings(report.prediction.findings + report.data.findings + report.attribution.findings)
 
 names = cache.display_names(ws)
