@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -206,7 +207,9 @@ def global_shap(ws: Workspace) -> Attribution:
 
     Computed in the worker pool; this thread only waits for the result.
     """
-    return _global_shap(ws.model.digest, ws.data.digest, ws.target, output_index(ws), ws)
+    return worded(
+        ws, _global_shap(ws.model.digest, ws.data.digest, ws.target, output_index(ws), ws)
+    )
 
 
 def row_frame(ws: Workspace, row_id: object) -> pd.DataFrame:
@@ -229,7 +232,9 @@ def _row_shap(
 
 def row_shap(ws: Workspace, row: pd.DataFrame) -> Attribution:
     """SHAP for one (possibly edited) row; ``row`` is part of the cache key."""
-    return _row_shap(ws.model.digest, ws.data.digest, ws.target, output_index(ws), row, ws)
+    return worded(
+        ws, _row_shap(ws.model.digest, ws.data.digest, ws.target, output_index(ws), row, ws)
+    )
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -253,8 +258,26 @@ def _row_lime(
 
 def row_lime(ws: Workspace, row: pd.DataFrame, *, random_state: int = 0) -> Attribution:
     """LIME for one row, with its local fit score."""
-    return _row_lime(
-        ws.model.digest, ws.data.digest, ws.target, output_index(ws), row, random_state, ws
+    return worded(
+        ws,
+        _row_lime(
+            ws.model.digest, ws.data.digest, ws.target, output_index(ws), row, random_state, ws
+        ),
+    )
+
+
+def worded(ws: Workspace, attribution: Attribution) -> Attribution:
+    """The attribution with its output also named in the settings' words.
+
+    "probability of 1" becomes "probability of 1 (“survives”)", when the class
+    explained is the favourable one and its wording differs from its label.
+    """
+    settings, bundle = ws.settings, prepared(ws).bundle
+    label = bundle.output_labels[output_index(ws)] if bundle.task != "regression" else None
+    if label is None or label != settings.favourable or settings.favourable_text == label:
+        return attribution
+    return replace(
+        attribution, output_label=f"{attribution.output_label} (“{settings.favourable_text}”)"
     )
 
 

@@ -192,7 +192,9 @@ class DecisionSettings:
         The favourable class label as text (None: regression, or the model's
         default positive class).
     favourable_text, unfavourable_text : str
-        How the two outcomes are worded, e.g. ``"approved"`` / ``"refused"``.
+        How the two outcomes are worded, e.g. ``"approved"`` / ``"refused"``:
+        words that read after "the outcome is" and in "62 applicants approved
+        by the challenger and refused by the champion".
     score_name : str
         What the favourable class's score is called, e.g. ``"approval score"``.
     noun : str
