@@ -227,9 +227,16 @@ def _scored(
     model_digest: str,
     source_key: SourceKey,
     target: str | None,
+    groups_key: str | None,
     _ws: Workspace,
     _source: Source,
 ) -> Scored:
+    if _source.cohort is not None:  # the whole dataset's outputs, filtered: no new predictions
+        whole = scored(_ws, _source.whole())
+        facts = cohort_facts(_ws, whole.frame, whole.outputs, whole.y_true)
+        keep = cohort_mask(_source.cohort, facts)
+        y_true = None if whole.y_true is None else whole.y_true[keep]
+        return Scored(whole.frame[keep], whole.X[keep], y_true, whole.outputs[keep])
     frame = cache.dataset(_source.upload)
     if _source.rows is not None:
         column, value = _source.rows
@@ -237,11 +244,7 @@ def _scored(
     target = target if target in frame.columns else None
     prepared = prepare(cache.prepared(_ws).bundle, frame, target=target)
     outputs = prepared.bundle.predict_output(prepared.X)
-    if _source.cohort is None:
-        return Scored(frame, prepared.X, prepared.y_true, outputs)
-    keep = cohort_mask(_source.cohort, cohort_facts(_ws, frame, outputs, prepared.y_true))
-    y_true = None if prepared.y_true is None else prepared.y_true[keep]
-    return Scored(frame[keep], prepared.X[keep], y_true, outputs[keep])
+    return Scored(frame, prepared.X, prepared.y_true, outputs)
 
 
 def derived_groups(ws: Workspace, frame: pd.DataFrame) -> dict[str, pd.Series]:
@@ -283,8 +286,13 @@ def follow_cohort(ws: Workspace, explained: Attribution) -> Attribution:
 
 
 def scored(ws: Workspace, source: Source) -> Scored:
-    """A dataset aligned to the workspace's model, with outputs (cached by content)."""
-    return _scored(ws.model.digest, source.key, ws.target, ws, source)
+    """A dataset aligned to the workspace's model, with outputs (cached by content).
+
+    A cohort's rows are cut from the whole dataset's outputs; the settings'
+    derived groups are then part of the key, since a cohort may test them.
+    """
+    groups = None if source.cohort is None else repr(ws.settings.groups)
+    return _scored(ws.model.digest, source.key, ws.target, groups, ws, source)
 
 
 def _measure(ws: Workspace, source: Source, threshold: float) -> Performance:
