@@ -181,3 +181,15 @@ def test_upload_error_analysis_finds_the_planted_region_and_a_cohort_is_built(
         wait_for_charts(page, 4, "importance (cohort)")
         assert cohort_shown(page) == "the east"
         screenshot(page, "cohorts-upload-importance")
+        expect(page.locator('[data-testid="stMain"]')).to_contain_text("Partial dependence")
+
+        go_to(page, "Overview")
+        page.get_by_role("button", name="Prepare the report").click()
+        button = page.get_by_role("button", name="Download PDF")
+        expect(button).to_be_visible(timeout=RUN_TIMEOUT_S * 1000)
+        settle(page)
+        with page.expect_download(timeout=RUN_TIMEOUT_S * 1000) as download:
+            button.click()
+        saved = ARTIFACTS / "cohorts-upload-model-report.pdf"
+        download.value.save_as(saved)
+        assert saved.read_bytes().startswith(b"%PDF-")
