@@ -112,7 +112,7 @@ def _card(summary: ModelSummary) -> Section:
         ("Estimator", card.model_type),
         ("Task", task),
         ("Favourable outcome", card.favourable or "not applicable"),
-        ("Trained on", card.training_data or "not stated"),
+        ("Trained on", card.training_data or "not stated (no model card, no training data given)"),
         ("Checked on", f"{card.data_name} ({card.n_rows:,} rows)"),
         ("True outcome column", card.target or "none (performance not measured)"),
         ("Explanations", card.method),
