@@ -25,13 +25,13 @@ import streamlit as st
 from dashboard.cli import TRUST_ENV
 from dashboard.state import UploadedFile, Workspace
 from explainers.data_loading import load_dataset, memory_budget_from_env
-from explainers.lime_attributions import explain_lime
+from explainers.lime_attributions import comparable_space, explain_lime
 from explainers.loading import PreparedData, load_model, prepare
 from explainers.model_bundle import ModelBundle
 from explainers.parallel import ExplainJob, ExplainPool, explain_inline_if_quick, finished_job
 from explainers.reasons import Reasons, explain_in_words
 from explainers.recourse import RecourseResult, find_recourse
-from explainers.results import Attribution
+from explainers.results import Attribution, OutputSpace
 from explainers.shap_attributions import ShapPlan, explain_planned, plan_shap
 
 GLOBAL_MAX_ROWS = 2_000
@@ -245,6 +245,7 @@ def _row_lime(
     output: int,
     row: pd.DataFrame,
     random_state: int,
+    space: OutputSpace | None,
     _ws: Workspace,
 ) -> Attribution:
     return explain_lime(
@@ -253,16 +254,25 @@ def _row_lime(
         output=output,
         X_reference=prepared(_ws).X,
         random_state=random_state,
+        space=space,
     )
 
 
 def row_lime(ws: Workspace, row: pd.DataFrame, *, random_state: int = 0) -> Attribution:
-    """LIME for one row, with its local fit score."""
+    """LIME for one row, with its local fit score, in units SHAP can be compared in."""
+    space = comparable_space(prepared(ws).bundle, shap_plan(ws).space)
     return worded(
         ws,
         _row_lime(
-            ws.model.digest, ws.data.digest, ws.target, output_index(ws), row, random_state, ws
-        ),
+            ws.model.digest,
+            ws.data.digest,
+            ws.target,
+            output_index(ws),
+            row,
+            random_state,
+            space,
+            ws,
+        ),  # fmt: skip
     )
 
 

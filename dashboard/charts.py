@@ -37,7 +37,22 @@ _NOT_ONE_ROW = (
 _UNITS: dict[OutputSpace, str] = {
     "probability": "probability",
     "log-odds": "log-odds",
+    "margin": "decision-score units",
     "raw": "model units",
+    "log": "log units",
+}
+_SPACE_NOTES: dict[OutputSpace, str] = {
+    "margin": (
+        "This classifier gives no probabilities, so its decision score is explained: a "
+        "positive score means the class explained, a negative one the other class. Scores "
+        "are not probabilities."
+    ),
+    "log": (
+        "The model predicts the exponential of a sum (a log link), so SHAP explains the "
+        "logarithm of its prediction: a contribution c multiplies the prediction by exp(c). "
+        "The one-decision page also shows it in the prediction's own units, split "
+        "proportionally."
+    ),
 }
 
 
@@ -52,8 +67,21 @@ def units_text(output_space: OutputSpace) -> str:
     return {
         "probability": "probability units (0 to 1)",
         "log-odds": "log-odds",
+        "margin": "decision-score units (the classifier gives no probabilities)",
         "raw": "the model's own units",
+        "log": "log units of the prediction",
     }[output_space]
+
+
+def space_note(output_space: OutputSpace) -> str:
+    """What an output space means for reading the charts, or "" when it needs no words.
+
+    Examples
+    --------
+    >>> space_note("raw")
+    ''
+    """
+    return _SPACE_NOTES.get(output_space, "")
 
 
 def output_title(attribution: Attribution | GlobalImportance) -> str:

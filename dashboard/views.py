@@ -10,6 +10,11 @@ from explainers.loading import PreparedData
 from explainers.model_bundle import ModelBundle
 
 NO_MODEL = "No model is loaded yet."
+NO_PROBABILITIES = (
+    "This classifier gives decision scores, not probabilities, so this page, which decides "
+    "at a probability threshold, does not apply to it. Its explanations (in decision-score "
+    "units) are on the Overview, Importance and One decision pages."
+)
 
 
 def show_error(error: ExplainerError) -> None:
@@ -31,6 +36,13 @@ def require_workspace() -> tuple[state.Workspace, PreparedData]:
         return ws, cache.prepared(ws)
     except ExplainerError as error:
         show_error(error)
+        st.stop()
+
+
+def require_probabilities(bundle: ModelBundle) -> None:
+    """Stop a page that needs probabilities, saying why, for a classifier without them."""
+    if bundle.output_kind == "margin":
+        st.info(NO_PROBABILITIES, icon=":material/info:")
         st.stop()
 
 

@@ -18,11 +18,12 @@ import pandas as pd
 
 from explainers.decision_settings import DecisionSettings
 from explainers.errors import DataValidationError
-from explainers.lime_attributions import explain_lime
+from explainers.lime_attributions import comparable_space, explain_lime
 from explainers.loading import PreparedData
 from explainers.model_bundle import Task
 from explainers.reasons import (
     Reasons,
+    display_view,
     explain_in_words,
     feature_label,
     format_value,
@@ -281,14 +282,20 @@ def summarise_decision(
     if len(background) > BACKGROUND_ROWS:
         background = background.sample(n=BACKGROUND_ROWS, random_state=0)
     shap_row = explain_shap(bundle, row, output=k, background=background)
+    lime_space = comparable_space(bundle, shap_row.output_space)
     lime_runs = {
-        seed: explain_lime(bundle, row, output=k, X_reference=prepared.X, random_state=seed)
+        seed: explain_lime(
+            bundle, row, output=k, X_reference=prepared.X, random_state=seed, space=lime_space
+        )
         for seed in STABILITY_SEEDS
     }
     lime_row = lime_runs[STABILITY_SEEDS[0]]
     stability = lime_stability(lambda seed: lime_runs[seed].values[0], seeds=STABILITY_SEEDS)
     trust = assess_agreement(
-        shap_row, lime_row, lime_stability=stability, display_names=display_names
+        display_view(shap_row, binary=bundle.task == "binary"),
+        lime_row,
+        lime_stability=stability,
+        display_names=display_names,
     )
     reasons = explain_in_words(
         shap_row,

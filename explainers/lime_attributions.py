@@ -21,14 +21,34 @@ import pandas as pd
 
 from explainers.encoding import ColumnCodec
 from explainers.model_bundle import ModelBundle
+from explainers.model_output import own_output
 from explainers.results import Attribution, OutputSpace
-from explainers.shap_attributions import output_label
+from explainers.shap_attributions import agnostic_space, output_column, output_label
 
 if TYPE_CHECKING:  # lime is imported where it is used (0.4 s the SHAP-only path saves)
     from lime.lime_tabular import LimeTabularExplainer
 
 DEFAULT_SAMPLES = 1_000
 _TRAINING_ROWS = 2_000
+
+
+def prediction_space(bundle: ModelBundle) -> OutputSpace:
+    """The units of the model's own predictions, which LIME explains by default."""
+    return agnostic_space(bundle)
+
+
+def comparable_space(bundle: ModelBundle, shap_space: OutputSpace) -> OutputSpace | None:
+    """The space LIME should explain to be compared with SHAP in ``shap_space``.
+
+    None (the model's predictions) when SHAP can be shown in those units (a
+    binary model's log-odds as probability points, a log link's log units as
+    the prediction); SHAP's own space when it cannot (a multiclass model's
+    log-odds are one class's softmax margin, which no sigmoid turns into
+    that class's probability).
+    """
+    if shap_space == "log-odds" and bundle.task == "multiclass":
+        return "log-odds"
+    return None
 
 
 def make_lime_explainer(
@@ -65,6 +85,7 @@ def explain_lime(
     X_reference: pd.DataFrame | None = None,
     num_samples: int = DEFAULT_SAMPLES,
     random_state: int = 0,
+    space: OutputSpace | None = None,
 ) -> Attribution:
     """Explain each row of ``X`` with LIME for one model output.
 
@@ -81,6 +102,10 @@ def explain_lime(
         Perturbed samples per row.
     random_state : int
         Seed; the same seed gives the same explanation.
+    space : {"probability", "log-odds", "margin", "raw", "log"}, optional
+        Explain this output of the model (:func:`explainers.model_output.own_output`)
+        instead of its predictions, to compare with SHAP in units SHAP cannot be
+        converted out of (see :func:`comparable_space`).
 
     Returns
     -------
@@ -92,7 +117,10 @@ def explain_lime(
     explainer, codec, fill = make_lime_explainer(reference, random_state=random_state)
 
     def predict(codes: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        return bundle.predict_output(codec.decode(codes))[:, k]
+        frame = codec.decode(codes)
+        if space is None:
+            return bundle.predict_output(frame)[:, k]
+        return output_column(bundle, own_output(bundle, frame, space), k)
 
     codes = codec.encode(X)
     codes = np.where(np.isnan(codes), fill, codes)
@@ -116,10 +144,8 @@ def explain_lime(
                 values[i, j] = weight
             base[i] = float(exp.intercept[1])
             scores[i] = float(exp.score)
-    space: OutputSpace = {"value": "raw", "margin": "margin"}.get(  # type: ignore[assignment]
-        bundle.output_kind, "probability"
-    )
-    label = output_label(bundle, k, space)
+    explained = space or prediction_space(bundle)
+    label = output_label(bundle, k, explained)
     return Attribution(
         values=values,
         base_values=base,
@@ -128,7 +154,7 @@ def explain_lime(
         row_ids=tuple(X.index),
         method="LIME (local surrogate, approximate)",
         exact=False,
-        output_space=space,
+        output_space=explained,
         output_label=label,
         surrogate_score=scores,
         background_size=min(len(reference), _TRAINING_ROWS),

@@ -128,6 +128,13 @@ class ModelBundle:
         """The output explained unless the user picks another (positive class)."""
         return 1 if self.task == "binary" else 0
 
+    def prediction_name(self, k: int) -> str:
+        """What output ``k`` of :meth:`predict_output` is: "probability of good"…"""
+        if self.output_kind == "value":
+            return "predicted value"
+        kind = "decision score" if self.output_kind == "margin" else "probability"
+        return f"{kind} of {self.output_labels[k]}"
+
     def output_index(self, label: str | None) -> int:
         """Column of ``predict_output`` for a class label (None: the default)."""
         if label is None:

@@ -36,6 +36,17 @@ RAW_UNITS_EXPLANATION = (
     "Contributions are in the model's own output units. Together they add up to the "
     "difference between this case's prediction and the average prediction."
 )
+LOG_UNITS_EXPLANATION = (
+    "Contributions are in the prediction's own units. The model works in log units (it "
+    "predicts the exponential of a sum, a log link), so each factor's log contribution was "
+    "scaled by the same factor (a proportional split) so that all factors together add up "
+    "exactly to the difference between this case's prediction and the average case's."
+)
+MARGIN_EXPLANATION = (
+    "This classifier gives no probabilities: contributions are in its decision-score "
+    "units, where a positive score means the class explained. Together they add up to the "
+    "difference between this case's score and the average case's."
+)
 
 _BAD_INDEX = "Row position {position} is out of range: the explanation has {n_rows} rows."
 _BAD_SPACE = "output_space must be one of {expected}, got {got!r}."
@@ -127,12 +138,14 @@ def to_probability_points(
         The row's attributions in ``output_space``.
     base_value : float
         The row's base value in ``output_space``.
-    output_space : {"probability", "log-odds", "raw"}
+    output_space : {"probability", "log-odds", "margin", "raw", "log"}
         ``"log-odds"``: scaled proportionally so the points add up exactly to
         ``(p - p_base) * 100`` with ``p = sigmoid(base_value + sum(values))``
         (see :data:`POINTS_EXPLANATION`); signs are kept, because the sigmoid
-        is increasing. ``"probability"``: ``values * 100``. ``"raw"``: the
-        values unchanged, in the model's units.
+        is increasing. ``"log"``: the same proportional split onto
+        ``exp(base_value + sum(values)) - exp(base_value)``, in the prediction's
+        units. ``"probability"``: ``values * 100``. ``"raw"`` and ``"margin"``:
+        the values unchanged, in the model's units.
 
     Returns
     -------
@@ -141,7 +154,7 @@ def to_probability_points(
     Raises
     ------
     ValueError
-        If ``output_space`` is not one of the three spaces.
+        If ``output_space`` is not one of the output spaces.
 
     Examples
     --------
@@ -154,9 +167,15 @@ def to_probability_points(
     if output_space == "probability":
         out: FloatArray = vals * 100.0
         return out
-    if output_space == "raw":
+    if output_space in ("raw", "margin"):
         return vals.copy()
     total = float(vals.sum())
+    if output_space == "log":
+        y_base = math.exp(base_value)
+        # the limit of (exp(b + s) - exp(b)) / s as s -> 0 is exp(b)
+        scale = y_base if abs(total) < 1e-12 else (math.exp(base_value + total) - y_base) / total
+        log_scaled: FloatArray = vals * scale
+        return log_scaled
     p_base = _sigmoid(base_value)
     if abs(total) < 1e-12:
         # The limit of (sigmoid(b + s) - sigmoid(b)) / s as s -> 0.
@@ -246,9 +265,13 @@ def explain_in_words(
         attribution.values[position], base_value=base_value, output_space=space
     )
     output = float(attribution.output[position])
-    if space == "raw":
+    if space in ("raw", "margin", "log"):
         score, base_score, favourable = output, base_value, None
-        points_explanation = RAW_UNITS_EXPLANATION
+        points_explanation = {"margin": MARGIN_EXPLANATION, "raw": RAW_UNITS_EXPLANATION}.get(
+            space, LOG_UNITS_EXPLANATION
+        )
+        if space == "log":
+            score, base_score = math.exp(output), math.exp(base_value)
     else:
         to_prob = _sigmoid if space == "log-odds" else float
         score, base_score = 100.0 * to_prob(output), 100.0 * to_prob(base_value)
@@ -272,7 +295,7 @@ def explain_in_words(
                     float(points[j]),
                     display_names,
                     score_name=score_name,
-                    raw=space == "raw",
+                    raw=space in ("raw", "margin", "log"),
                 )
             )
 
@@ -461,6 +484,51 @@ def _decision_sentence(
 def _rounded(value: float, decimals: int) -> str:
     """``value`` to ``decimals`` places, never "-0" (adding 0.0 turns -0.0 into 0.0)."""
     return f"{round(value, decimals) + 0.0:,.{decimals}f}"
+
+
+def display_view(attribution: Attribution, *, binary: bool) -> Attribution:
+    """The attribution in the units a person reads the prediction in.
+
+    A binary classifier's log-odds become probability points
+    (:func:`probability_view`); a log-link model's log units become the
+    prediction's own units (:func:`response_view`); anything else is returned
+    as it is.
+    """
+    if attribution.output_space == "log":
+        return response_view(attribution)
+    if attribution.output_space == "log-odds" and binary:
+        return probability_view(attribution)
+    return attribution
+
+
+def response_view(attribution: Attribution) -> Attribution:
+    """A log-link model's attribution in the prediction's own units.
+
+    Log contributions are split proportionally onto ``exp(base + sum) - exp(base)``
+    (:func:`to_probability_points` with ``"log"``), so base + sum equals the
+    model's prediction; attributions in any other space are returned as they are.
+    """
+    if attribution.output_space != "log":
+        return attribution
+    values = np.vstack(
+        [
+            to_probability_points(attribution.values[i], base_value=float(b), output_space="log")
+            for i, b in enumerate(attribution.base_values)
+        ]
+    )
+    return Attribution(
+        values=values,
+        base_values=np.exp(attribution.base_values),
+        data=attribution.data,
+        feature_names=attribution.feature_names,
+        row_ids=attribution.row_ids,
+        method=f"{attribution.method}, converted from log units",
+        exact=attribution.exact,
+        output_space="raw",
+        output_label="predicted value",
+        surrogate_score=attribution.surrogate_score,
+        background_size=attribution.background_size,
+    )
 
 
 def probability_view(attribution: Attribution) -> Attribution:

@@ -274,7 +274,7 @@ def explain_planned(
     raw = _explain_raw(bundle, plan, X, positions=positions)
     space = plan.space
     values, base = _select_output(bundle, raw.values, raw.base_values, plan.output)
-    model_output = _output_column(bundle, own_output(bundle, X, space), plan.output)
+    model_output = output_column(bundle, own_output(bundle, X, space), plan.output)
     check_additivity(
         values, base, model_output, method=raw.method, space=space, n_terms=raw.n_terms
     )
@@ -542,13 +542,19 @@ def _select_output(
 ) -> tuple[FloatArray, FloatArray]:
     """Values (n_rows, n_inputs) and base (n_rows,) of output ``k`` of the bundle."""
     if values.shape[2] == 1 and bundle.task == "binary" and k == 0:
-        return -values[:, :, 0], _output_column(bundle, base, k)
+        return -values[:, :, 0], output_column(bundle, base, k)
     index = 0 if values.shape[2] == 1 else k
-    return values[:, :, index], _output_column(bundle, base, k)
+    return values[:, :, index], output_column(bundle, base, k)
 
 
-def _output_column(bundle: ModelBundle, out: FloatArray, k: int) -> FloatArray:
-    """Column ``k`` of outputs of shape (n_rows, n_raw) (a binary margin: class 1's)."""
+def output_column(bundle: ModelBundle, out: FloatArray, k: int) -> FloatArray:
+    """Column ``k`` of outputs of shape (n_rows, n_raw) (a binary margin: class 1's).
+
+    Raises
+    ------
+    UnsupportedModelError
+        If the number of columns matches neither the model's outputs nor a binary margin.
+    """
     n_raw = out.shape[1]
     if n_raw == len(bundle.output_labels):
         column: FloatArray = out[:, k]

@@ -1,8 +1,16 @@
 """Trust signals: should this explanation be believed?
 
-Compares SHAP and LIME on the same row (do they push the same way, do they
-rank the factors alike), reads LIME's local fit score, and measures LIME's
-stability across random seeds, then states a plain verdict.
+Compares SHAP and LIME on the same row (are they in the same units, are their
+total sizes alike, do they push the same way, do they rank the factors alike),
+reads LIME's local fit score, and measures LIME's stability across random seeds,
+then states a plain verdict.
+
+Signs and ranks alone are not enough: a Poisson model's SHAP values in log
+units pushed the same way and ranked alike as LIME's in counts, with LIME's bars
+a hundred times longer. Explanations in different output spaces cannot be
+compared at all, so they disagree; so do explanations whose total sizes differ
+by more than :data:`MAX_SIZE_RATIO`. Callers convert SHAP to the units LIME
+reports in first (``explainers.reasons.display_view``).
 """
 
 from __future__ import annotations
@@ -32,6 +40,9 @@ MIN_FIT_SCORE = 0.3
 """Below this LIME local fit (R²), LIME's explanation may not describe the model here."""
 MIN_STABILITY = 0.7
 """Below this LIME stability across seeds, treat with care."""
+MAX_SIZE_RATIO = 3.0
+"""When one method's attributions add up (in absolute value) to more than this many times
+the other's, the methods disagree on how much the factors matter."""
 
 AGREE = "The two methods agree: {detail}."
 CARE = "Treat with care: {detail}."
@@ -64,6 +75,11 @@ class TrustReport:
         LIME's local fit (R²) for the row, if it reported one.
     lime_stability : float or None
         LIME's stability across seeds, from :func:`lime_stability`, if given.
+    same_units : bool
+        Whether both explanations are in the same output space.
+    size_ratio : float or None
+        LIME's total absolute attribution over SHAP's (None when either is zero
+        or the units differ).
     level : {"agree", "care", "disagree"}
         The verdict.
     verdict : str
@@ -79,6 +95,8 @@ class TrustReport:
     lime_stability: float | None
     level: Verdict
     verdict: str
+    same_units: bool = True
+    size_ratio: float | None = None
 
     def __post_init__(self) -> None:
         if self.level not in VERDICTS:
@@ -95,9 +113,9 @@ def assess_agreement(
 ) -> TrustReport:
     """Compare one row's SHAP and LIME explanations and give a verdict.
 
-    The two methods may report in different output spaces (e.g. SHAP in
-    log-odds, LIME in probability); only signs and ranks are compared, which
-    do not depend on the space.
+    Both must be in the same output space (convert SHAP first, e.g. log-odds
+    to probability points); explanations in different spaces, or whose total
+    sizes differ by more than :data:`MAX_SIZE_RATIO`, disagree.
 
     Parameters
     ----------
@@ -113,8 +131,9 @@ def assess_agreement(
     Returns
     -------
     TrustReport
-        ``"disagree"`` when fewer than :data:`MIN_SIGN_AGREEMENT` of the top
-        factors push the same way or the rank correlation is negative;
+        ``"disagree"`` when the output spaces differ, the total sizes differ by
+        more than :data:`MAX_SIZE_RATIO`, fewer than :data:`MIN_SIGN_AGREEMENT`
+        of the top factors push the same way or the rank correlation is negative;
         ``"care"`` when any factor is pushed in opposite directions, the rank
         correlation is below :data:`MIN_RANK_CORRELATION`, LIME's fit is below
         :data:`MIN_FIT_SCORE` or its stability below :data:`MIN_STABILITY`;
@@ -153,6 +172,9 @@ def assess_agreement(
     spearman = _correlation(stats.spearmanr, np.abs(a), np.abs(b))
     kendall = _correlation(stats.kendalltau, np.abs(a), np.abs(b))
     fit = None if lime_row.surrogate_score is None else float(lime_row.surrogate_score[0])
+    same_units = shap_row.output_space == lime_row.output_space
+    shap_size, lime_size = float(np.abs(shap_values).sum()), float(np.abs(lime_values).sum())
+    ratio = lime_size / shap_size if same_units and shap_size > 0 and lime_size > 0 else None
 
     level, verdict = _verdict(
         n=len(names),
@@ -162,6 +184,9 @@ def assess_agreement(
         fit=fit,
         stability=lime_stability,
     )
+    units = _units_problem(shap_row, lime_row, ratio)
+    if units:
+        level, verdict = "disagree", DISAGREE.format(detail=units)
     return TrustReport(
         features=names,
         sign_agreement=sign_agreement,
@@ -172,7 +197,25 @@ def assess_agreement(
         lime_stability=lime_stability,
         level=level,
         verdict=verdict,
+        same_units=same_units,
+        size_ratio=ratio,
     )
+
+
+def _units_problem(shap_row: Attribution, lime_row: Attribution, ratio: float | None) -> str:
+    """Why the two explanations' sizes do not match, or "" when they do."""
+    if shap_row.output_space != lime_row.output_space:
+        return (
+            f"their units (SHAP is in {shap_row.output_space}, LIME in "
+            f"{lime_row.output_space}, so their sizes cannot be compared)"
+        )
+    if ratio is not None and not 1 / MAX_SIZE_RATIO <= ratio <= MAX_SIZE_RATIO:
+        bigger, times = ("LIME's", ratio) if ratio > 1 else ("SHAP's", 1 / ratio)
+        return (
+            f"how much the factors matter in total ({bigger} contributions add up to "
+            f"{times:.1f} times the other's)"
+        )
+    return ""
 
 
 def lime_stability(

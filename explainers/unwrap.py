@@ -85,6 +85,7 @@ def unwrap_model(model: Any) -> Unwrapped:
             notes.append(SAMPLERS_NOTE.format(names=names))
             kept = [(n, s) for n, s in model.steps if s not in samplers]
             model = Pipeline(kept)
+            suffix = suffix or ", from an imbalanced-learn Pipeline without its samplers"
             continue
         break
     model = wrap_booster(model)

@@ -44,11 +44,27 @@ def test_identical_attributions_agree() -> None:
     assert report.features == NAMES[:5]
 
 
-def test_different_spaces_same_signs_and_ranks_agree() -> None:
+def test_different_spaces_disagree_even_with_the_same_signs_and_ranks() -> None:
     lime = att([v / 4 for v in VALUES], space="probability", surrogate_score=0.8)
     report = assess_agreement(att(VALUES), lime, lime_stability=0.9)
-    assert report.level == "agree"
+    assert report.level == "disagree" and not report.same_units
+    assert "SHAP is in log-odds, LIME in probability" in report.verdict
     assert report.surrogate_score == pytest.approx(0.8)
+
+
+def test_same_signs_and_ranks_but_a_hundred_times_the_size_disagree() -> None:
+    # the Poisson case: SHAP in log units converted or not, LIME's bars 100 times longer
+    lime = att([v * 100 for v in VALUES], space="raw", surrogate_score=0.9)
+    report = assess_agreement(att(VALUES, space="raw"), lime, lime_stability=0.9)
+    assert report.level == "disagree"
+    assert report.size_ratio == pytest.approx(100.0)
+    assert "100.0 times" in report.verdict
+
+
+def test_sizes_within_the_ratio_still_agree() -> None:
+    lime = att([v * 1.5 for v in VALUES], space="raw", surrogate_score=0.9)
+    report = assess_agreement(att(VALUES, space="raw"), lime, lime_stability=0.9)
+    assert report.level == "agree" and report.size_ratio == pytest.approx(1.5)
 
 
 def test_opposite_signs_disagree_naming_the_features() -> None:

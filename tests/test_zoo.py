@@ -76,8 +76,6 @@ def explain_args(case: Case, b: Built, folder: Path) -> list[str]:
     args += ["--out", str(folder / "out.csv"), "--rows", str(ROWS), "--jobs", "1"]
     if case.class_name is not None:
         args += ["--class", case.class_name]
-    if case.trust:
-        args += ["--trust-unknown-pickles"]
     return args
 
 

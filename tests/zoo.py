@@ -85,8 +85,6 @@ class Case:
     exact : whether the explanation must be exact (tree, linear, native) or estimated
     refused : regular expression the ``error:`` line must match, for refusals
     data_format : "csv" or "parquet"
-    trust : load with the operator's ``--trust-unknown-pickles`` (names the pickle gate
-        does not list yet; the gate itself is tested in ``tests/test_pickle_allowlist.py``)
     """
 
     name: str
@@ -99,7 +97,6 @@ class Case:
     exact: bool = True
     refused: str | None = None
     data_format: Literal["csv", "parquet"] = "csv"
-    trust: bool = False
 
 
 # --------------------------------------------------------------------------- data
@@ -561,7 +558,7 @@ def _cases() -> list[Case]:
              "raw", predict, predict),
         # shap's TreeExplainer does not read HistGradientBoosting's categorical splits
         Case("hist_gradient_boosting_categorical", _hgb_categorical, "probability", p1, p1,
-             exact=False, trust=True),
+             exact=False),
         Case("adaboost", _num(lambda: ensemble.AdaBoostClassifier(n_estimators=20,
              random_state=0)), "probability", p1, p1, exact=False),
         Case("bagging", _num(lambda: ensemble.BaggingClassifier(n_estimators=5,
@@ -583,9 +580,9 @@ def _cases() -> list[Case]:
         Case("calibrated_linear_svc", _num(lambda: calibration.CalibratedClassifierCV(
              svm.LinearSVC(), cv=3)), "probability", p1, p1, exact=False),
         # ---- search objects: explained through best_estimator_
-        Case("grid_search", _grid, "log-odds", decision(1), p1, trust=True),
-        Case("randomized_search", _randomized, "probability", p1, p1, trust=True),
-        Case("halving_grid_search", _halving, "probability", p1, p1, trust=True),
+        Case("grid_search", _grid, "log-odds", decision(1), p1),
+        Case("randomized_search", _randomized, "probability", p1, p1),
+        Case("halving_grid_search", _halving, "probability", p1, p1),
         # ---- preprocessing steps in Pipelines, grouped back to the uploaded columns
         Case("pipe_onehot_logistic", _pipe(encoder(), LR()), "log-odds", decision(1), p1),
         Case("pipe_onehot_forest", _pipe(encoder(), RF(30, random_state=0)), "probability", p1,
@@ -628,8 +625,8 @@ def _cases() -> list[Case]:
         Case("transformed_target_missing_text", _transformed_target, "raw", predict, predict,
              exact=False),
         # ---- imbalanced-learn pipelines: samplers act only in fit and are skipped
-        Case("imblearn_smote_logistic", _imb_smote, "log-odds", decision(1), p1, trust=True),
-        Case("imblearn_undersample_forest", _imb_under, "probability", p1, p1, trust=True),
+        Case("imblearn_smote_logistic", _imb_smote, "log-odds", decision(1), p1),
+        Case("imblearn_undersample_forest", _imb_under, "probability", p1, p1),
         # ---- xgboost
         Case("xgb_classifier", _num(lambda: xgboost.XGBClassifier(n_estimators=30,
              max_depth=3)), "log-odds", xgb_margin(), p1),

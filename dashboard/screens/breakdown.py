@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import cache, charts, decision_views, state
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
-from explainers.reasons import probability_view
+from explainers.reasons import display_view
 from explainers.trust import assess_agreement, lime_stability
 
 ws, prepared = require_workspace()
@@ -34,12 +34,12 @@ if st.session_state.get(state.PRESENTER):
 decision_views.show_reasons(reasons)
 shap_col, lime_col = st.columns(2)
 with shap_col:
-    shown = probability_view(shap_row) if bundle.task == "binary" else shap_row
+    shown = display_view(shap_row, binary=bundle.task == "binary")
     st.plotly_chart(charts.waterfall(shown, display_names=names), key="waterfall")
     explain_chart(
         f"SHAP ({shown.method}): from the average {shown.output_label} at the top to this "
         f"row's at the bottom; each bar is one column's push, in "
-        f"{charts.units_text(shown.output_space)}."
+        f"{charts.units_text(shown.output_space)}. {charts.space_note(shap_row.output_space)}"
     )
 with lime_col:
     try:
@@ -64,7 +64,7 @@ with lime_col:
         "describes this row poorly."
     )
 decision_views.show_trust(
-    assess_agreement(shap_row, lime_row, lime_stability=stability, display_names=names)
+    assess_agreement(shown, lime_row, lime_stability=stability, display_names=names)
 )
 if recourse is not None:
     decision_views.show_recourse(recourse)

@@ -3,11 +3,12 @@
 import streamlit as st
 
 from dashboard import compare_cache, compare_views
-from dashboard.views import require_workspace, show_error
+from dashboard.views import require_probabilities, require_workspace, show_error
 from explainers.errors import ExplainerError
 
 ws, prepared = require_workspace()
 st.title("Compare models")
+require_probabilities(prepared.bundle)
 st.write(
     "The loaded model is the champion (A). Upload a challenger (B), for example a retrained "
     "version, to see how the two differ on the same rows."

@@ -5,11 +5,12 @@ import streamlit as st
 from dashboard import analysis_views, cache, health_charts
 from dashboard import health_cache as hc
 from dashboard import health_views as hv
-from dashboard.views import explain_chart, require_workspace, show_error
+from dashboard.views import explain_chart, require_probabilities, require_workspace, show_error
 from explainers.errors import ExplainerError
 
 ws, prepared = require_workspace()
 st.title("Fairness")
+require_probabilities(prepared.bundle)
 if prepared.bundle.task == "regression":
     st.info(hc.NOT_CLASSIFIER, icon=":material/balance:")
     st.stop()

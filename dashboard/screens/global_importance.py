@@ -58,7 +58,10 @@ basis = (
 )
 if attribution.n_rows != explained:
     basis = f"the {attribution.n_rows:,} rows of the cohort among {basis}"
-st.caption(f"Based on {basis}. Method: {attribution.method}; values in {attribution.output_space}.")
+st.caption(
+    f"Based on {basis}. Method: {attribution.method}; values in "
+    f"{charts.units_text(attribution.output_space)}. {charts.space_note(attribution.output_space)}"
+)
 
 importance = global_importance(attribution)
 st.plotly_chart(charts.importance_bar(importance, display_names=names), key="importance")

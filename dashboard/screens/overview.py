@@ -16,6 +16,8 @@ st.write(
 )
 for warning in bundle.warnings:
     st.warning(warning, icon=":material/warning:")
+for note in bundle.notes:
+    st.info(note, icon=":material/info:")
 
 try:
     with st.spinner(f"Explaining {len(cache.explained_rows(ws)):,} rows…"):
@@ -51,6 +53,8 @@ st.plotly_chart(
     key="overview_importance",
 )
 explain_chart(describe_importance(importance, top_n=top_n))
+if charts.space_note(attribution.output_space):
+    st.caption(charts.space_note(attribution.output_space))
 with st.expander("Every column of the dataset"):
     st.dataframe(column_profile(frame), hide_index=True)
 model_report_views.model_report_downloads(ws)

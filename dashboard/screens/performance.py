@@ -5,11 +5,12 @@ import streamlit as st
 from dashboard import analysis_views, cache, health_charts
 from dashboard import health_cache as hc
 from dashboard import health_views as hv
-from dashboard.views import explain_chart, require_workspace, show_error
+from dashboard.views import explain_chart, require_probabilities, require_workspace, show_error
 from explainers.errors import ExplainerError
 
 ws, prepared = require_workspace()
 st.title("Performance")
+require_probabilities(prepared.bundle)
 if ws.target is None:
     st.info(hc.NO_TARGET, icon=":material/target:")
     st.page_link("screens/upload.py", label="Load a model", icon=":material/upload_file:")

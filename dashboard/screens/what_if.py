@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard import cache, charts, decision_views
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
-from explainers.reasons import feature_label, format_value, probability_view
+from explainers.reasons import display_view, feature_label, format_value
 from explainers.results import global_importance
 from explainers.what_if import apply_edits, changed_columns, controls_for
 
@@ -48,16 +48,13 @@ k = cache.output_index(ws)
 try:
     before = float(prepared.bundle.predict_output(row)[0, k])
     after = float(prepared.bundle.predict_output(edited)[0, k])
-    shap_edited = cache.row_shap(ws, edited)
-    if prepared.bundle.task == "binary":
-        shap_edited = probability_view(shap_edited)
+    shap_edited = display_view(cache.row_shap(ws, edited), binary=prepared.bundle.task == "binary")
 except ExplainerError as error:
     show_error(error)
     st.stop()
-label = prepared.bundle.output_labels[k]
 changed = changed_columns(row, edited)
 st.metric(
-    f"Predicted {'value' if prepared.bundle.task == 'regression' else 'probability of ' + label}",
+    prepared.bundle.prediction_name(k).capitalize(),
     f"{after:.3f}", delta=f"{after - before:+.3f}" if changed else None,
 )  # fmt: skip
 changed_text = ", ".join(feature_label(c, names) for c in changed)
@@ -67,6 +64,7 @@ st.plotly_chart(
     key="whatif_waterfall",
 )
 explain_chart(
-    f"The edited row's breakdown in {shap_edited.output_space}: the average prediction at the "
+    f"The edited row's breakdown in {charts.units_text(shap_edited.output_space)}: the average "
+    "prediction at the "
     "top, each column's push, and the new prediction at the bottom."
 )
