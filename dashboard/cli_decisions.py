@@ -97,7 +97,7 @@ def add_recourse_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
 
 def run_recourse(args: argparse.Namespace) -> int:
     """Write verified recourse options for the chosen rows to a CSV file."""
-    from explainers.batch_recourse import recourse_table
+    from explainers.batch_recourse import choose_rows, combine, recourse_table
     from explainers.loading import load_files
     from explainers.model_calls import run_model_task
 
@@ -114,15 +114,22 @@ def run_recourse(args: argparse.Namespace) -> int:
     if settings.id_column is not None:
         row_names = prepared.frame[settings.id_column]
     print(f"decision settings: {source}", flush=True)
-    result = run_model_task(
-        prepared.bundle,
-        recourse_table,
-        prepared.X,
-        settings=settings,
-        rows=rows,
-        row_names=row_names,
-        progress=_progress,
-    )
+    chosen = run_model_task(prepared.bundle, choose_rows, prepared.X, settings=settings, rows=rows)
+    parts = []
+    for start in range(0, len(chosen), RECOURSE_CHUNK):
+        chunk = chosen[start : start + RECOURSE_CHUNK]
+        parts.append(
+            run_model_task(
+                prepared.bundle,
+                recourse_table,
+                prepared.X,
+                settings=settings,
+                rows=chunk,
+                row_names=row_names,
+            )  # fmt: skip
+        )
+        _progress(start + len(chunk), len(chosen))
+    result = combine(parts)
     _write_csv(result.table, out)
     sys.stderr.write("\n")
     print(
@@ -131,6 +138,10 @@ def run_recourse(args: argparse.Namespace) -> int:
         f"“{settings.favourable_text}”"
     )
     return 0
+
+
+RECOURSE_CHUNK = 20
+"""Rows searched per model call (progress is reported between calls)."""
 
 
 def _rows(

@@ -83,7 +83,6 @@ def recourse_table(
     rows: RowChoice | Sequence[object] = "refused",
     row_names: pd.Series | None = None,
     max_options: int = 3,
-    progress: Callable[[int, int], None] | None = None,
 ) -> RecourseTable:
     """Find, verify and tabulate recourse options for many rows.
 
@@ -103,8 +102,6 @@ def recourse_table(
         defaults to the index label.
     max_options : int, default 3
         Most options per row.
-    progress : callable, optional
-        Called as ``progress(done, total)`` after each row.
 
     Returns
     -------
@@ -125,17 +122,10 @@ def recourse_table(
     def score(frame: pd.DataFrame) -> np.ndarray:
         return bundle.predict_output(frame)[:, k]
 
-    scores = pd.Series(score(X), index=X.index)
-    if isinstance(rows, str):
-        chosen = X.index[scores < threshold] if rows == "refused" else X.index
-        if len(chosen) == 0:
-            why = "the model refuses no row" if rows == "refused" else "the data has no rows"
-            raise DataValidationError(NO_ROWS.format(why=why), NO_ROWS_HINT)
-    else:
-        chosen = pd.Index(list(rows))
+    chosen = pd.Index(choose_rows(bundle, X, settings=settings, rows=rows))
     names = settings.display_names
     results: list[tuple[object, RecourseResult]] = []
-    for done, row_id in enumerate(chosen, start=1):
+    for row_id in chosen:
         result = find_recourse(
             score,
             X.loc[[row_id]],
@@ -148,8 +138,6 @@ def recourse_table(
             score_name=settings.score_name,
         )
         results.append((row_id, result))
-        if progress is not None:
-            progress(done, len(chosen))
     verified = _repredict(score, X, results, threshold)
     lines: list[dict[str, object]] = []
     for (row_id, result), new_scores in zip(results, verified, strict=True):
@@ -185,6 +173,46 @@ def recourse_table(
         n_with_options=sum(1 for _, r in results if r.options),
         n_options=sum(len(r.options) for _, r in results),
         favourable_text=settings.favourable_text,
+    )
+
+
+def choose_rows(
+    bundle: ModelBundle,
+    X: pd.DataFrame,
+    *,
+    settings: DecisionSettings,
+    rows: RowChoice | Sequence[object] = "refused",
+) -> list[object]:
+    """The index labels of the rows ``rows`` names (refused: below the settings' threshold).
+
+    Raises
+    ------
+    DataValidationError
+        If the model is a regressor, or no row is chosen.
+    """
+    if bundle.task == "regression":
+        raise DataValidationError(NOT_CLASSIFIER, NOT_CLASSIFIER_HINT)
+    if not isinstance(rows, str):
+        return list(rows)
+    if rows == "all":
+        chosen = X.index
+    else:
+        k = bundle.output_index(settings.favourable)
+        chosen = X.index[bundle.predict_output(X)[:, k] < settings.threshold]
+    if len(chosen) == 0:
+        why = "the model refuses no row" if rows == "refused" else "the data has no rows"
+        raise DataValidationError(NO_ROWS.format(why=why), NO_ROWS_HINT)
+    return list(chosen)
+
+
+def combine(parts: Sequence[RecourseTable]) -> RecourseTable:
+    """One table from several (the rows searched in chunks)."""
+    return RecourseTable(
+        table=pd.concat([p.table for p in parts], ignore_index=True),
+        n_rows=sum(p.n_rows for p in parts),
+        n_with_options=sum(p.n_with_options for p in parts),
+        n_options=sum(p.n_options for p in parts),
+        favourable_text=parts[0].favourable_text,
     )
 
 

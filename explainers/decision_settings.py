@@ -493,10 +493,10 @@ def guess_settings(
         if not _matches(c, _SENSITIVE_PATTERNS):
             continue
         if _is_numeric(frame[c]) and frame[c].nunique() > MAX_GROUPS:
-            if _matches(c, ("age",)):
-                groups.append(DerivedGroup(name=f"{feature_label(c).lower()} band", column=c,
-                                           bands=AGE_BANDS))  # fmt: skip
-                sensitive.append(groups[-1].name)
+            band = DerivedGroup(f"{feature_label(c).lower()} band", column=c, bands=AGE_BANDS)
+            if _matches(c, ("age",)) and band.derive(frame).nunique() >= 2:  # ages in years
+                groups.append(band)
+                sensitive.append(band.name)
         elif frame[c].nunique() <= MAX_GROUPS:
             sensitive.append(c)
     id_column = next(
