@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import logging
 import os
 import sys
 import threading
@@ -22,6 +23,8 @@ from dashboard.cli_decisions import (
 from dashboard.cli_model_report import add_model_report_parser, run_model_report
 from explainers.errors import ExplainerError, describe
 from sample_models import DEMOS, Demo
+
+LOG_ENV = "WHYBOX_LOG"
 
 TRUST_ENV = "WHYBOX_TRUST_UNKNOWN_PICKLES"
 DEMO_ENV = "WHYBOX_START_WITH_DEMO"
@@ -103,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; bad input prints one ``error:`` line and returns 2."""
     args = build_parser().parse_args(argv)
+    # What a library said about a refused file goes to whybox's log, not the
+    # terminal: the terminal gets the one error line (WHYBOX_LOG=1 shows it).
+    if not os.environ.get(LOG_ENV):
+        logging.getLogger("explainers").addHandler(logging.NullHandler())
     try:
         if args.command in ("demo", "serve"):
             return _serve(args, demo=args.command == "demo")

@@ -18,7 +18,7 @@ BUNDLED = "Use the bundled retrained challenger"
 def pick_challenger(ws: Workspace) -> Workspace | None:
     """A second model: uploaded, or the demo's bundled challenger. None until one is chosen."""
     upload = st.file_uploader(
-        "Challenger model file", type=["pkl", "pickle", "joblib", "skops"], key="upload_challenger",
+        "Challenger model file", type=list(MODEL_FILE_TYPES), key="upload_challenger",
         help="A second model for the same data and outcome (a retrained or new version).",
     )  # fmt: skip
     bundled = compare_cache.bundled_challenger(ws)

@@ -6,8 +6,16 @@ plain ``pickle.load`` or ``joblib.load``. It first lists every global the
 file needs, without loading anything, and refuses the file unless each one is
 an exact name of :func:`explainers.pickle_allowlist.allowed_globals` (checked one name at
 a time by :func:`~explainers.pickle_allowlist.is_allowed`). It then
-loads it with an unpickler that resolves only those names, so a name missed by
-the listing is still refused.
+loads it with a checked unpickler (:mod:`explainers.pickle_forms`) that resolves
+only those names, so a name missed by the listing is still refused, and that
+lets each of them be called, created or filled only in the forms the libraries
+write. The loaded object is checked last (:mod:`explainers.model_checks`):
+counts, trees, thread counts and nesting. Every failure is a ModelLoadError in
+whybox's words; a library's own message goes to the log.
+
+Model files that are data (xgboost JSON / UBJ, the lightgbm text model, catboost
+``.cbm``) are recognised by their first bytes and read by their library's own
+parser, in memory (:mod:`explainers.model_formats`).
 
 * Plain pickles (protocols 0 to 5) are listed with a :mod:`pickletools`
   opcode walk that follows the stack and the memo, so ``STACK_GLOBAL`` names
@@ -17,8 +25,8 @@ the listing is still refused.
   which an opcode walk cannot step over, so they are listed by a dry run of
   joblib's own unpickler in which every global except the few needed to find
   the array bytes (``numpy.dtype``, ``numpy.ndarray``, the wrapper) resolves
-  to an inert placeholder. Object arrays, which joblib stores as nested
-  pickles, go through the same restricted name lookup.
+  to an inert placeholder (those few are checked as in a real load). Object
+  arrays, which joblib stores as nested pickles, go through the same checks.
 * skops files are listed from their ``schema.json`` and
   :func:`skops.io.get_untrusted_types`, and loaded with :func:`skops.io.loads`
   trusting only allowlisted names.
@@ -57,6 +65,7 @@ from sklearn.exceptions import InconsistentVersionWarning
 
 from explainers.errors import ModelLoadError
 from explainers.model_checks import check_loaded_model
+from explainers.model_formats import detect, load_data_format
 from explainers.pickle_allowlist import JOBLIB_ARRAY_WRAPPER, is_allowed
 from explainers.pickle_forms import (
     MAX_DIMENSIONS,
@@ -67,7 +76,7 @@ from explainers.pickle_forms import (
     nested_unpickler,
 )
 
-FileFormat = Literal["pickle", "joblib", "skops"]
+FileFormat = Literal["pickle", "joblib", "skops", "xgboost", "lightgbm", "catboost"]
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
 EMPTY_FILE = "The model file is empty."
@@ -78,7 +87,10 @@ TOO_LARGE_UNPACKED = (
 TOO_LARGE_HINT = (
     "Upload a smaller model, or ask the person who runs this server to raise the limit."
 )
-NOT_A_MODEL = "This is not a model file: expected a pickle, joblib or skops file, got {got}."
+NOT_A_MODEL = (
+    "This is not a model file: expected a pickle, joblib or skops file, or an xgboost, "
+    "lightgbm or catboost model file, got {got}."
+)
 TRUNCATED = (
     "The model file ends before the model does; it was probably cut off while saving or uploading."
 )
@@ -153,7 +165,7 @@ class LoadedModel:
     ----------
     model : object
         The unpickled object, not yet checked to be a usable model.
-    file_format : {"pickle", "joblib", "skops"}
+    file_format : {"pickle", "joblib", "skops", "xgboost", "lightgbm", "catboost"}
         How the file was written, as detected from its content.
     globals_needed : tuple of str
         Every ``module.name`` the file imported, sorted.
@@ -602,6 +614,13 @@ def load_model_bytes(
     >>> loaded.file_format
     'pickle'
     """
+    if len(raw) > max_bytes:
+        _open(raw, filename, max_bytes)  # refuses it as too large
+    data_format = detect(raw)
+    if data_format is not None:
+        model = load_data_format(raw, data_format)
+        check_loaded_model(model)
+        return LoadedModel(model=model, file_format=data_format, globals_needed=(), warnings=())
     file_format, data = _open(raw, filename, max_bytes)
     if file_format == "skops":
         listing = _Listing(_skops_names(data, max_bytes), False, None)

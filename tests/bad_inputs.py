@@ -34,6 +34,7 @@ from sklearn.tree import DecisionTreeRegressor
 
 from explainers.data_loading import MEMORY_BUDGET_ENV
 from explainers.loading import MAX_UPLOAD_BYTES
+from tests.hostile_models import HOSTILE, Hostile
 
 Outcome = Literal["ok", "error"]
 FEATURES = ("age", "income", "score")
@@ -71,6 +72,9 @@ class Case:
         Server settings in force (environment variables).
     cli_expect : {"ok", "error"} or None
         The command-line outcome where it differs from the dashboard's.
+    hostile : bool
+        An exploit-shaped model file (:mod:`tests.hostile_models`): its refusal
+        must carry no library text, address, path or planted secret.
     """
 
     id: str
@@ -80,6 +84,7 @@ class Case:
     target: str | None = TARGET
     env: dict[str, str] = field(default_factory=dict)
     cli_expect: Outcome | None = None
+    hostile: bool = False
 
     @property
     def expect_cli(self) -> Outcome:
@@ -450,6 +455,15 @@ def wrong_width(folder: Path) -> Files:
     return _model_and_csv(folder, data, model)
 
 
+def _hostile_files(hostile: Hostile) -> Callable[[Path], Files]:
+    def build(folder: Path) -> Files:
+        path = folder / f"model{hostile.suffix}"
+        path.write_bytes(hostile.build(folder))
+        return Files(path, _csv(folder, frame()))
+
+    return build
+
+
 # --------------------------------------------------------------------------- the corpus
 
 
@@ -515,4 +529,9 @@ CASES: tuple[Case, ...] = (
     _error("classifier_without_probabilities", no_probabilities, "no predict_proba"),
     _error("multi_output_model", multi_output, "several targets"),
     _error("predict_raises", predict_raises, "could not make predictions"),
+    # Exploit-shaped model files naming only allowlisted globals.
+    *(
+        Case(f"hostile_{h.id}", _hostile_files(h), "error", h.message, hostile=True)
+        for h in HOSTILE
+    ),
 )

@@ -316,12 +316,7 @@ PATCHED_ATTRIBUTE = "whybox_patched_by_upload"
 def build_on_a_class(folder: Path) -> bytes:
     # BUILD on an allowlisted class itself would patch it for every session.
     state = pickle.dumps((None, {PATCHED_ATTRIBUTE: True}), protocol=2)[2:-1]
-    return (
-        b"\x80\x02"
-        + _global("scipy.sparse._csr", "csr_matrix")
-        + state
-        + b"b."
-    )
+    return b"\x80\x02" + _global("scipy.sparse._csr", "csr_matrix") + state + b"b."
 
 
 def defaultdict_with_factory(folder: Path) -> bytes:

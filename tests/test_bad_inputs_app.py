@@ -31,6 +31,7 @@ from explainers.errors import DataValidationError
 from explainers.loading import digest
 from tests.bad_inputs import CASES, HOSTILE_MARKER, Case, Files, frame
 from tests.conftest import ROOT
+from tests.hostile_models import leaks
 
 APP = str(ROOT / "dashboard" / "app.py")
 NONE = "(none)"
@@ -90,6 +91,8 @@ def test_upload(
         messages = [e.value for e in at.error]
         assert len(messages) == 1, messages
         assert case.message in messages[0]
+        if case.hostile:
+            assert leaks(messages[0], tmp_path) == []
         assert (current.model.digest, current.data.digest) == (loan.model.digest, loan.data.digest)
         assert [s.value for s in at.success] == [
             f"Loaded: **{loan.title}** ({loan.model.name}, {loan.data.name})"

@@ -23,8 +23,9 @@ import pandas as pd
 import pytest
 
 from dashboard.cli import main
-from tests.bad_inputs import CASES, HOSTILE_MARKER, Case, Files
+from tests.bad_inputs import CASES, HOSTILE_MARKER, TARGET, Case, Files
 from tests.conftest import ROOT
+from tests.hostile_models import leaks
 
 ROWS = 25
 # The baseline, and one per stage that can fail: reading the data, refusing a
@@ -35,6 +36,8 @@ SUBPROCESS_CASES = (
     "hostile_pickle",
     "nan_the_model_cannot_take",
     "predict_raises",
+    "hostile_forged_dtype_array",
+    "hostile_xgboost_booster_path",
 )
 BY_ID = {case.id: case for case in CASES}
 
@@ -96,8 +99,33 @@ def test_explain_in_process(
     if case.expect_cli == "error":
         _check_error(case, status, captured.out, captured.err)
         assert not out.exists()
+        if case.hostile:
+            assert leaks(captured.err, tmp_path) == []
     else:
         _check_output(case, files, out, status, captured.err)
+    assert not (tmp_path / HOSTILE_MARKER).exists()
+
+
+HOSTILE_CASES = [case for case in CASES if case.hostile]
+
+
+@pytest.mark.parametrize("case", HOSTILE_CASES, ids=[case.id for case in HOSTILE_CASES])
+def test_report_refuses_hostile_model(
+    case: Case,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    files = case.build(tmp_path)
+    out = tmp_path / "report.html"
+    argv = ["report", str(files.model), str(files.data), "--row", "0", "--out", str(out)]
+    status = main([*argv, "--target", TARGET])
+    captured = capsys.readouterr()
+
+    _check_error(case, status, captured.out, captured.err)
+    assert leaks(captured.err, tmp_path) == []
+    assert not out.exists()
     assert not (tmp_path / HOSTILE_MARKER).exists()
 
 

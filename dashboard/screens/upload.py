@@ -5,8 +5,9 @@ import streamlit as st
 from dashboard import actions, cache, state
 from dashboard.preload import request_chart_library
 from dashboard.settings_views import settings_editor
-from dashboard.views import show_error
+from dashboard.views import safe_formats_note, show_error
 from explainers.errors import ExplainerError
+from explainers.model_formats import MODEL_FILE_TYPES
 from sample_models import DEMOS
 
 NONE = "(none)"
@@ -37,11 +38,13 @@ for column, demo in zip(demo_columns, DEMOS.values(), strict=True):
                 show_error(error)
 
 st.subheader("Upload your own")
+safe_formats_note()
 left, right = st.columns(2)
 model_file = left.file_uploader(
-    "Model file", type=["pkl", "pickle", "joblib", "skops"], key="upload_model",
-    help="A fitted scikit-learn, xgboost or lightgbm model or Pipeline. Pickles are checked "
-    "before loading: only known model classes are allowed to load.",
+    "Model file", type=list(MODEL_FILE_TYPES), key="upload_model",
+    help="A fitted scikit-learn, xgboost, lightgbm or catboost model or Pipeline. Files that "
+    "are data (skops, xgboost .ubj/.json, lightgbm .txt, catboost .cbm) are safest; pickles "
+    "are checked before loading: only known model classes, in the forms they are saved in.",
 )  # fmt: skip
 data_file = right.file_uploader(
     "Dataset", type=["csv", "parquet"], key="upload_data",
