@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import analysis_cache, analysis_charts, cache, cohort_state
 from dashboard import health_cache as hc
 from dashboard.state import Workspace
+from dashboard.text import escape_markdown as md
 from dashboard.views import explain_chart, show_error
 from explainers.errors import ExplainerError
 from explainers.reasons import feature_label
@@ -18,7 +19,7 @@ from explainers.results import Attribution
 def pdp_panel(ws: Workspace, feature: str, names: Mapping[str, str]) -> None:
     """PDP with a sample of ICE lines for one feature, its output space stated."""
     try:
-        with st.spinner(f"Varying {feature_label(feature, names)} for each sampled row…"):
+        with st.spinner(f"Varying {md(feature_label(feature, names))} for each sampled row…"):
             result = analysis_cache.dependence(ws, feature)
     except ExplainerError as error:
         show_error(error)

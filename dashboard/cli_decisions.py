@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from explainers.csv_output import write_csv
 from explainers.errors import DataValidationError, ExplainerError
 
 if TYPE_CHECKING:  # imported where used: `whybox --help` stays instant
@@ -165,7 +166,7 @@ def _progress(done: int, total: int) -> None:
 
 def _write_csv(table: pd.DataFrame, out: Path) -> None:
     try:
-        table.to_csv(out, index=False)
+        write_csv(table, out)
     except OSError as exc:
         raise ExplainerError(
             f"Could not write {out}: {exc.strerror or exc}.",

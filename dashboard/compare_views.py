@@ -8,9 +8,12 @@ import streamlit as st
 from dashboard import actions, charts, compare_cache, compare_charts, decision_views, report_cache
 from dashboard.comparison_report import comparison_html
 from dashboard.state import Workspace
+from dashboard.text import escape_markdown as md
 from dashboard.views import explain_chart, show_error
+from explainers.csv_output import to_csv_text
 from explainers.errors import ExplainerError
 from explainers.model_comparison import CONFIDENCE, ModelComparison, RowComparison
+from explainers.model_formats import MODEL_FILE_TYPES
 
 BUNDLED = "Use the bundled retrained challenger"
 
@@ -47,10 +50,10 @@ def thresholds(ws: Workspace, binary: bool) -> tuple[float, float]:
 
 def show_summary(comparison: ModelComparison) -> None:
     """The counts of rows decided differently, then performance side by side."""
-    st.markdown(f"**Champion (A):** `{comparison.name_a}` · **Challenger (B):** "
-                f"`{comparison.name_b}` · on {comparison.data_name}")  # fmt: skip
+    st.markdown(f"**Champion (A):** {md(comparison.name_a)} · **Challenger (B):** "
+                f"{md(comparison.name_b)} · on {md(comparison.data_name)}")  # fmt: skip
     for sentence in comparison.disagreements.sentences:
-        st.markdown(f"#### {sentence}")
+        st.markdown(f"#### {md(sentence)}")
     perf = comparison.performance
     if perf is None:
         st.info("No target column is chosen, so performance cannot be compared.")
@@ -63,7 +66,7 @@ def show_summary(comparison: ModelComparison) -> None:
     st.dataframe(table, hide_index=True, column_config={
         c: st.column_config.NumberColumn(format="%.4f") for c in table.columns[1:4]})  # fmt: skip
     for finding in perf.findings:
-        st.markdown(f"- {finding}")
+        st.markdown(f"- {md(finding)}")
     st.plotly_chart(compare_charts.metric_differences(perf), key="compare_metrics")
     explain_chart(
         f"Paired bootstrap: {perf.n_boot:,} resamples of the same {perf.n_rows:,} rows score "
@@ -87,7 +90,7 @@ def show_fairness_and_importance(comparison: ModelComparison) -> None:
         figure = compare_charts.importance_pairs(comparison.importance, display_names=names)
         st.plotly_chart(figure, key="compare_importance")
         for finding in comparison.importance.findings:
-            st.markdown(f"- {finding}")
+            st.markdown(f"- {md(finding)}")
 
 
 def show_differences(
@@ -144,7 +147,7 @@ def download_report(comparison: ModelComparison) -> None:
         icon=":material/download:", key="cmp_html",
     )  # fmt: skip
     right.download_button(
-        "Every row (CSV)", data=lambda: comparison.disagreements.table.to_csv(index=False),
+        "Every row (CSV)", data=lambda: to_csv_text(comparison.disagreements.table),
         file_name="model-comparison.csv", mime="text/csv", on_click="ignore",
         icon=":material/download:", key="cmp_csv",
     )  # fmt: skip

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cache, cohort_state, health_cache, report_cache, state
+from dashboard.text import escape_markdown as md
 from explainers.reasons import Reasons
 from explainers.recourse import RecourseResult
 from explainers.trust import TrustReport
@@ -101,18 +102,20 @@ def pick_row(ws: state.Workspace, X: pd.DataFrame) -> object:
 
 def show_reasons(reasons: Reasons) -> None:
     """The decision sentence and the ranked factors on each side."""
-    st.markdown(f"#### {reasons.decision}")
+    st.markdown(f"#### {md(reasons.decision)}")
     against, supporting = st.columns(2)
     with against:
         st.markdown("**Pushed it down**")
         for reason in reasons.against:
-            st.markdown(f"- {reason.sentence}")
+            st.markdown(f"- {md(reason.sentence)}")
     with supporting:
         st.markdown("**Pushed it up**")
         for reason in reasons.supporting:
-            st.markdown(f"- {reason.sentence}")
+            st.markdown(f"- {md(reason.sentence)}")
     if reasons.reason_codes:
-        st.markdown("**Principal reasons for the decision:** " + "; ".join(reasons.reason_codes))
+        st.markdown(
+            "**Principal reasons for the decision:** " + md("; ".join(reasons.reason_codes))
+        )
     st.caption(reasons.points_explanation)
 
 
@@ -126,15 +129,15 @@ def show_trust(report: TrustReport) -> None:
         details.append(f"LIME fit R² {report.surrogate_score:.2f}")
     if report.lime_stability is not None:
         details.append(f"LIME stability across seeds {report.lime_stability:.0%}")
-    st.markdown(f"{icon} **{report.verdict}**")
+    st.markdown(f"{icon} **{md(report.verdict)}**")
     st.caption("; ".join(details) + ".")
 
 
 def show_recourse(result: RecourseResult) -> None:
     """Options that would change the decision, each verified by predicting again."""
-    st.markdown(f"**What would change the decision?** {result.message}")
+    st.markdown(f"**What would change the decision?** {md(result.message)}")
     for number, option in enumerate(result.options, start=1):
-        st.markdown(f"{number}. {option.sentence}")
+        st.markdown(f"{number}. {md(option.sentence)}")
 
 
 _BIG = "<div style='font-size:{size}rem;margin:0.6rem 0;{extra}'>{text}</div>"

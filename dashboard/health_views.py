@@ -8,6 +8,7 @@ from dashboard import actions, cache
 from dashboard import health_cache as hc
 from dashboard.health_charts import SEVERITY_WORDS
 from dashboard.state import Workspace
+from dashboard.text import escape_markdown as md
 from dashboard.views import show_error
 from explainers.data_quality import Finding
 from explainers.errors import ExplainerError
@@ -25,7 +26,10 @@ def show_findings(findings: tuple[Finding, ...]) -> None:
     """Each finding as one sentence, with its severity as an icon and a word."""
     for finding in findings:
         element, icon, word = SEVERITY_STYLE[finding.severity]
-        getattr(st, element)(f"**{word}: {finding.title}.** {finding.sentence}", icon=icon)
+        getattr(st, element)(
+            f"**{word}: {md(finding.title)}.** {md(finding.sentence)}",
+            icon=icon,
+        )
 
 
 def dataset_uploader(ws: Workspace, key: str, label: str, help_text: str) -> None:

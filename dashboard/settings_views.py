@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard.text import escape_markdown as md
 from dashboard.views import show_error
 from explainers.decision_settings import (
     DecisionSettings,
@@ -43,7 +44,7 @@ def settings_editor(
         except ExplainerError as error:
             show_error(error)
             return None
-    st.caption(source)
+    st.caption(md(source))
     key = base.digest()[:12]  # a new file or new guesses start the widgets afresh
     columns = [str(c) for c in frame.columns if c != target]
     numeric = [c for c in columns if pd.api.types.is_numeric_dtype(frame[c])]

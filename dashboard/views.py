@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import cache, cohort_state, state
+from dashboard.text import escape_markdown as md
 from explainers.errors import ExplainerError
 from explainers.loading import PreparedData
 from explainers.model_bundle import ModelBundle
+from explainers.model_formats import HOW_TO_SAVE
 
 NO_MODEL = "No model is loaded yet."
 NO_PROBABILITIES = (
@@ -19,7 +21,21 @@ NO_PROBABILITIES = (
 
 def show_error(error: ExplainerError) -> None:
     """The plain-language message and what to do, never a traceback."""
-    st.error(f"**{error.user_message}**\n\n{error.hint}", icon=":material/error:")
+    st.error(
+        f"**{md(error.user_message)}**\n\n{md(error.hint)}",
+        icon=":material/error:",
+    )
+
+
+def safe_formats_note() -> None:
+    """The upload page's advice: model files that are data load without running any code."""
+    with st.expander("Safest: a model file that is data, not code", icon=":material/shield:"):
+        st.markdown(
+            "A pickle or joblib file is a program: whybox checks every step of it before "
+            "loading, but a file that holds only numbers is safer still. Save yours like this "
+            "and upload the file:"
+        )
+        st.markdown("\n".join(f"- **{library}**: `{call}`" for library, call in HOW_TO_SAVE))
 
 
 def require_workspace() -> tuple[state.Workspace, PreparedData]:
@@ -58,14 +74,14 @@ def sidebar_summary() -> None:
         if ws is None:
             st.caption(NO_MODEL)
             return
-        st.markdown(f"**{ws.title}**")
-        st.caption(f"Model: `{ws.model.name}`  \nData: `{ws.data.name}`")
+        st.markdown(f"**{md(ws.title)}**")
+        st.caption(f"Model: {md(ws.model.name)}  \nData: {md(ws.data.name)}")
         try:
             bundle = cache.prepared(ws).bundle
         except ExplainerError:
             return
         if bundle.task != "regression":
-            st.caption(f"Explaining: **{bundle.output_labels[cache.output_index(ws)]}**")
+            st.caption(f"Explaining: **{md(bundle.output_labels[cache.output_index(ws)])}**")
         cohort_state.selector()
         st.toggle(
             "Presenter mode",

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from explainers.csv_output import write_csv
 from explainers.lime_attributions import DEFAULT_SAMPLES, explain_lime
 from explainers.model_bundle import ModelBundle
 from explainers.parallel import ExplainPool
@@ -276,4 +277,4 @@ def write_table(table: pd.DataFrame, path: str | Path) -> None:
     if path.suffix.lower() == ".parquet":
         to_storage(table).to_parquet(path, index=False)
     else:
-        table.to_csv(path, index=False)
+        write_csv(table, path)  # text cells that a spreadsheet would run are quoted

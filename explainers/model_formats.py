@@ -1,4 +1,4 @@
-"""Model files that are data, not code: xgboost JSON / UBJ, the lightgbm text model, catboost ``.cbm``.
+"""Model files that are data, not code: xgboost JSON / UBJ, lightgbm text, catboost ``.cbm``.
 
 Each library reads its own format with its own parser, in memory (never from
 a path), and builds its model from numbers; nothing in the file is run as
@@ -22,7 +22,10 @@ DataFormat = Literal["xgboost", "lightgbm", "catboost"]
 
 HOW_TO_SAVE = (
     ("xgboost", "booster.save_model('model.ubj')  (or .json; for XGBClassifier: model.save_model)"),
-    ("lightgbm", "booster.save_model('model.txt')  (for LGBMClassifier: model.booster_.save_model)"),
+    (
+        "lightgbm",
+        "booster.save_model('model.txt')  (for LGBMClassifier: model.booster_.save_model)",
+    ),
     ("catboost", "model.save_model('model.cbm')"),
     ("scikit-learn", "skops.io.dump(model, 'model.skops')"),
 )

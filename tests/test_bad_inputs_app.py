@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import cache, state
 from dashboard.actions import demo_workspace
+from dashboard.text import escape_markdown as md
 from explainers.data_loading import (
     DEFAULT_MEMORY_BUDGET_MB,
     MEMORY_BUDGET_ENV,
@@ -95,7 +96,7 @@ def test_upload(
             assert leaks(messages[0], tmp_path) == []
         assert (current.model.digest, current.data.digest) == (loan.model.digest, loan.data.digest)
         assert [s.value for s in at.success] == [
-            f"Loaded: **{loan.title}** ({loan.model.name}, {loan.data.name})"
+            f"Loaded: **{md(loan.title)}** ({md(loan.model.name)}, {md(loan.data.name)})"
         ]
         at.switch_page("screens/overview.py").run()
         assert not at.exception and not at.error

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import analysis_views, health_charts
 from dashboard import health_cache as hc
 from dashboard import health_views as hv
+from dashboard.text import escape_markdown as md
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
 
@@ -23,8 +24,8 @@ except ExplainerError as error:
     st.stop()
 compared = hc.training_source(ws) if which == "Test data" else None
 st.caption(
-    f"Checked {source.name}: {report.n_rows:,} rows and {report.n_columns} columns"
-    + (f", against training data {compared.name} for shared rows." if compared else ".")
+    f"Checked {md(source.name)}: {report.n_rows:,} rows and {report.n_columns} columns"
+    + (f", against training data {md(compared.name)} for shared rows." if compared else ".")
     + ("" if ws.target else " Pick a target column to also check class balance and leaks.")
 )
 analysis_views.source_caption(ws, source)

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import analysis_views, cache, health_charts
 from dashboard import health_cache as hc
 from dashboard import health_views as hv
+from dashboard.text import escape_markdown as md
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
 
@@ -26,8 +27,8 @@ except ExplainerError as error:
     show_error(error)
     st.stop()
 st.caption(
-    f"Reference: {report.reference_name} ({report.data.n_reference:,} rows). "
-    f"Current: {report.current_name} ({report.data.n_current:,} rows)."
+    f"Reference: {md(report.reference_name)} ({report.data.n_reference:,} rows). "
+    f"Current: {md(report.current_name)} ({report.data.n_current:,} rows)."
 )
 analysis_views.source_caption(ws, hc.reference_source(ws), current)
 hv.show_findings(report.prediction.findings + report.data.findings + report.attribution.findings)

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import analysis_views, cache, health_charts
 from dashboard import health_cache as hc
 from dashboard import health_views as hv
+from dashboard.text import escape_markdown as md
 from dashboard.views import explain_chart, require_probabilities, require_workspace, show_error
 from explainers.errors import ExplainerError
 
@@ -30,7 +31,8 @@ label = cache.favourable_label(ws)
 threshold = 0.5
 if prepared.bundle.task == "binary":
     threshold = hv.threshold_slider(
-        f"Decide “{label}” when its probability is at least", key="fairness_threshold"
+        f"Decide “{md(label)}” when its probability is at least",
+        key="fairness_threshold",
     )
 if not features:
     st.info("Pick at least one sensitive feature to compare groups.", icon=":material/touch_app:")
@@ -46,7 +48,7 @@ try:
 except ExplainerError as error:
     show_error(error)
     st.stop()
-st.caption(f"Measured on {hc.test_source(ws).name} at threshold {threshold:.2f}.")
+st.caption(f"Measured on {md(hc.test_source(ws).name)} at threshold {threshold:.2f}.")
 analysis_views.source_caption(ws, hc.test_source(ws))
 
 for tab, report in zip(st.tabs([r.rates.feature for r in reports]), reports, strict=True):

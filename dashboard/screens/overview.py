@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import cache, charts, model_report_views
+from dashboard.text import escape_markdown as md
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
 from explainers.overview import column_profile, describe_importance, describe_model_in_words
@@ -12,12 +13,12 @@ ws, prepared = require_workspace()
 bundle = prepared.bundle
 st.title("Overview")
 st.write(
-    describe_model_in_words(bundle, prepared.X, target=ws.target, output=cache.output_index(ws))
+    md(describe_model_in_words(bundle, prepared.X, target=ws.target, output=cache.output_index(ws)))
 )
 for warning in bundle.warnings:
-    st.warning(warning, icon=":material/warning:")
+    st.warning(md(warning), icon=":material/warning:")
 for note in bundle.notes:
-    st.info(note, icon=":material/info:")
+    st.info(md(note), icon=":material/info:")
 
 try:
     with st.spinner(f"Explaining {len(cache.explained_rows(ws)):,} rows…"):
@@ -30,7 +31,7 @@ model_col, data_col = st.columns(2)
 with model_col, st.container(border=True):
     st.subheader("Model")
     st.markdown(
-        f"- **Type:** {bundle.name}\n"
+        f"- **Type:** {md(bundle.name)}\n"
         f"- **Task:** {bundle.task}"
         + (f" ({len(bundle.class_labels)} classes)" if bundle.task != "regression" else "")
         + f"\n- **Explanation method:** {attribution.method}"
@@ -44,7 +45,7 @@ with data_col, st.container(border=True):
         f"- **Rows:** {len(frame):,}\n- **Columns:** {frame.shape[1]:,} "
         f"({len(bundle.feature_names)} used by the model)\n"
         f"- **Missing values:** {int(frame.isna().sum().sum()):,}\n"
-        f"- **Target:** {ws.target or 'none chosen'}"
+        f"- **Target:** {md(ws.target or 'none chosen')}"
     )
 
 importance, top_n = global_importance(attribution), 8

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import analysis_views, cache, health_charts
 from dashboard import health_cache as hc
 from dashboard import health_views as hv
+from dashboard.text import escape_markdown as md
 from dashboard.views import explain_chart, require_probabilities, require_workspace, show_error
 from explainers.errors import ExplainerError
 
@@ -35,7 +36,7 @@ except ExplainerError as error:
     st.stop()
 result = report.test
 analysis_views.source_caption(ws, hc.test_source(ws))
-st.caption(f"Measured on {report.test_name}: {result.n_rows:,} rows with a known outcome.")
+st.caption(f"Measured on {md(report.test_name)}: {result.n_rows:,} rows with a known outcome.")
 for column, metric in zip(st.columns(len(result.headline)), result.headline, strict=True):
     better = "higher" if metric.higher_is_better else "lower"
     column.metric(metric.name, f"{metric.value:.3f}", help=f"{better.capitalize()} is better.")
@@ -46,7 +47,7 @@ else:
     hv.show_findings(report.comparison.findings)
     st.plotly_chart(health_charts.split_comparison_figure(report.comparison), key="split")
     explain_chart(
-        f"Each score on the training data ({report.training_name}) beside the test data; a "
+        f"Each score on the training data ({md(report.training_name)}) beside the test data; a "
         "much better training score means the model memorised rather than learned."
     )
 
@@ -54,8 +55,8 @@ if report.sweep is not None:
     errors = result.confusion
     st.markdown(
         f"At threshold **{threshold:.2f}**, {result.approval_rate:.0%} of rows are predicted "
-        f"“{label}”: **{errors[0, 1]:,}** wrongly (false approvals) and **{errors[1, 0]:,}** "
-        f"rows that were “{label}” are missed (false refusals)."
+        f"“{md(label)}”: **{errors[0, 1]:,}** wrongly (false approvals) and **{errors[1, 0]:,}** "
+        f"rows that were “{md(label)}” are missed (false refusals)."
     )
     sweep = health_charts.threshold_sweep_figure(report.sweep, threshold=threshold)
     st.plotly_chart(sweep, key="sweep")

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import actions, cache, state
 from dashboard.preload import request_chart_library
 from dashboard.settings_views import settings_editor
+from dashboard.text import escape_markdown as md
 from dashboard.views import safe_formats_note, show_error
 from explainers.errors import ExplainerError
 from explainers.model_formats import MODEL_FILE_TYPES
@@ -18,7 +19,7 @@ def show_loaded() -> None:
     loaded = state.workspace()
     if loaded is not None:
         st.success(
-            f"Loaded: **{loaded.title}** ({loaded.model.name}, {loaded.data.name})",
+            f"Loaded: **{md(loaded.title)}** ({md(loaded.model.name)}, {md(loaded.data.name)})",
             icon=":material/check_circle:",
         )
 

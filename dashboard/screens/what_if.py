@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cache, charts, decision_views
+from dashboard.text import escape_markdown as md
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
 from explainers.reasons import display_view, feature_label, format_value
@@ -26,7 +27,7 @@ if st.button("Reset to the original values"):
 columns = st.columns(3)
 for position, column in enumerate(order):
     control, current = controls[column], row[column].iloc[0]
-    label, key = feature_label(column, names), f"whatif_{row_id}_{column}"
+    label, key = md(feature_label(column, names)), f"whatif_{row_id}_{column}"
     with columns[position % 3]:
         if control.kind == "select":
             options = list(control.options)
@@ -54,11 +55,11 @@ except ExplainerError as error:
     st.stop()
 changed = changed_columns(row, edited)
 st.metric(
-    prepared.bundle.prediction_name(k).capitalize(),
+    md(prepared.bundle.prediction_name(k).capitalize()),
     f"{after:.3f}", delta=f"{after - before:+.3f}" if changed else None,
 )  # fmt: skip
 changed_text = ", ".join(feature_label(c, names) for c in changed)
-st.caption(f"Changed: {changed_text}" if changed else "No changes yet.")
+st.caption(f"Changed: {md(changed_text)}" if changed else "No changes yet.")
 st.plotly_chart(
     charts.waterfall(shap_edited, display_names=names, title="Why the edited row gets this"),
     key="whatif_waterfall",
