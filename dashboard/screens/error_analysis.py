@@ -24,7 +24,8 @@ except ExplainerError as error:
 tree = analysis.tree
 fitted_on = "error (wrong = 1, right = 0)" if tree.kind == "error rate" else "absolute error"
 st.caption(
-    f"Grown on all {tree.n_rows:,} labelled rows of {escape_markdown(analysis.source_name)}, whatever cohort the "
+    f"Grown on all {tree.n_rows:,} labelled rows of {escape_markdown(analysis.source_name)}, "
+    "whatever cohort the "
     f"sidebar follows: a decision tree (depth {max(n.depth for n in tree.nodes)}, scikit-learn) "
     f"fitted on each row's {fitted_on}."
 )
