@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,13 @@ import pytest
 from sklearn.datasets import make_classification, make_regression
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of escaped Markdown: each backslash-escaped character as itself."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 SAMPLES = ROOT / "sample_models"
 
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import health_cache, state
 from dashboard.actions import demo_workspace, uploaded
 from explainers.fairness import group_fairness
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, shown
 
 APP = str(ROOT / "dashboard" / "app.py")
 HEALTH_PAGES = [
@@ -34,7 +34,7 @@ def _run(ws: state.Workspace, page: str, **session: object) -> AppTest:
 
 def _texts(at: AppTest) -> str:
     boxes = [*at.warning, *at.info, *at.success, *at.markdown, *at.caption]
-    return "\n".join(str(box.value) for box in boxes)
+    return "\n".join(shown(str(box.value)) for box in boxes)
 
 
 def _csv(frame: pd.DataFrame) -> bytes:

@@ -31,7 +31,7 @@ from explainers.data_loading import (
 from explainers.errors import DataValidationError
 from explainers.loading import digest
 from tests.bad_inputs import CASES, HOSTILE_MARKER, Case, Files, frame
-from tests.conftest import ROOT
+from tests.conftest import ROOT, shown
 from tests.hostile_models import leaks
 
 APP = str(ROOT / "dashboard" / "app.py")
@@ -89,7 +89,7 @@ def test_upload(
     assert not (tmp_path / HOSTILE_MARKER).exists()
     current = at.session_state[state.WORKSPACE]
     if case.expect == "error":
-        messages = [e.value for e in at.error]
+        messages = [shown(e.value) for e in at.error]
         assert len(messages) == 1, messages
         assert case.message in messages[0]
         if case.hostile:
