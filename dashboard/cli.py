@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--class", dest="class_name", default=None, help="the favourable class to explain"
     )
     add_settings_argument(report)
+    report.add_argument(
+        "--challenger", default=None,
+        help="a second model file: the report adds how it decides the same row",
+    )  # fmt: skip
     report.add_argument("--trust-unknown-pickles", action="store_true")
     add_recourse_parser(sub)
     add_model_report_parser(sub)
@@ -241,11 +245,24 @@ def _report(args: argparse.Namespace) -> int:
         data_name=data_name,
         row_label=f"{id_column} {args.row}" if id_column else f"row {row_id}",
     )
+    other = None
+    if args.challenger:
+        from explainers.model_comparison import check_comparable
+
+        second = load_files(
+            args.challenger, args.data, target=args.target, trust_unknown=args.trust_unknown_pickles
+        )
+        a, b = prepared.bundle, second.bundle
+        check_comparable(a.task, a.output_labels, b.task, b.output_labels)
+        other = summarise_decision(
+            second, row_id, settings=settings, model_name=Path(args.challenger).name,
+            data_name=data_name, row_label=summary.row_label,
+        )  # fmt: skip
     try:
         if out.suffix.lower() == ".pdf":
-            out.write_bytes(report_pdf(summary))
+            out.write_bytes(report_pdf(summary, challenger=other))
         else:
-            out.write_text(report_html(summary), encoding="utf-8")
+            out.write_text(report_html(summary, challenger=other), encoding="utf-8")
     except OSError as exc:
         raise ExplainerError(
             f"Could not write {out}: {exc.strerror or exc}.",

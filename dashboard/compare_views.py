@@ -16,6 +16,8 @@ from explainers.model_comparison import CONFIDENCE, ModelComparison, RowComparis
 from explainers.model_formats import MODEL_FILE_TYPES
 
 BUNDLED = "Use the bundled retrained challenger"
+DETAIL_ROWS = 10
+"""Rows decided differently that the downloaded report opens with both breakdowns."""
 
 
 def pick_challenger(ws: Workspace) -> Workspace | None:
@@ -138,11 +140,20 @@ def show_row(pair: RowComparison, comparison: ModelComparison) -> None:
             st.plotly_chart(figure, key=f"cmp_waterfall_{label}")
 
 
-def download_report(comparison: ModelComparison) -> None:
-    """The comparison as an offline HTML report, and the per-row table as CSV."""
+def download_report(
+    ws: Workspace, challenger: Workspace, comparison: ModelComparison, cut: tuple[float, float]
+) -> None:
+    """The comparison as an offline HTML report (built when clicked), and every row as CSV."""
+
+    def report() -> str:
+        table = comparison.disagreements.table
+        labels = compare_cache.cache.prepared(ws).X.index[table.differs.to_numpy()]
+        rows = [compare_cache.row(ws, challenger, r, cut) for r in labels[:DETAIL_ROWS]]
+        return comparison_html(comparison, rows)
+
     left, right, _ = st.columns([1, 1, 2])
     left.download_button(
-        "Comparison report (HTML)", data=lambda: comparison_html(comparison),
+        "Comparison report (HTML)", data=report,
         file_name="model-comparison.html", mime="text/html", on_click="ignore",
         icon=":material/download:", key="cmp_html",
     )  # fmt: skip

@@ -19,6 +19,8 @@ from explainers.model_comparison import CONFIDENCE, ModelComparison, RowComparis
 from explainers.reasons import Reasons
 
 MAX_TABLE_ROWS = 50
+ROW_CHART_WIDTH = 390
+"""Pixels: two breakdowns side by side in the report's 860-pixel column."""
 _EXTRA_CSS = """
 table.grid { border-collapse: collapse; width: 100%; font-size: 0.9rem; margin: 0.6rem 0; }
 table.grid th, table.grid td { padding: 4px 8px; border-bottom: 1px solid #eee; text-align: left; }
@@ -145,6 +147,7 @@ def _row_details(row: RowComparison, comparison: ModelComparison) -> str:
         ("Challenger (B)", row.reasons_b, row.shap_b),
     ):
         figure = charts.waterfall(shap, display_names=names, title=label)
+        figure.update_layout(width=ROW_CHART_WIDTH, autosize=False)  # drawn while folded away
         columns.append(
             f"<div><h3>{esc(label)}</h3><p><strong>{esc(reasons.decision)}</strong></p>"
             f"{_reason_list(reasons)}{_figure(figure)}</div>"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -185,3 +186,38 @@ def test_two_regressors_compared(page: Page, empty_server: Server) -> None:
     expect(main).to_contain_text("Mean absolute error")
     expect(main).to_contain_text("get predictions more than")
     screenshot(page, "compare-regressors")
+
+
+def test_comparison_report_makes_no_network_request(
+    browser: Browser, tmp_path: Path, titanic_files: dict[str, object]
+) -> None:
+    """Every request Chromium makes is recorded; a control page proves the recorder works."""
+    from dashboard.cli import main
+
+    report = tmp_path / "comparison.html"
+    argv = ["compare", str(titanic_files["model"]), str(titanic_files["challenger"]),
+            str(titanic_files["data"]), "--target", "Survived",
+            "--settings", str(titanic_files["settings"]), "--out", str(report)]  # fmt: skip
+    assert main(argv) == 0
+    control = tmp_path / "control.html"
+    control.write_text(
+        report.read_text(encoding="utf-8").replace(
+            "</main>", '<img src="https://example.invalid/x.png"></main>'
+        ),
+        encoding="utf-8",
+    )
+    requests: dict[str, list[str]] = {}
+    for source in (report, control):
+        context = browser.new_context(viewport=VIEWPORT)
+        seen = requests.setdefault(source.name, [])
+        context.on("request", lambda request, seen=seen: seen.append(request.url))
+        tab = context.new_page()
+        tab.goto(source.as_uri(), wait_until="load")
+        tab.wait_for_selector(".js-plotly-plot .barlayer .point", timeout=30_000)
+        tab.locator("details summary").first.click()  # open a row: nothing may load then either
+        tab.wait_for_timeout(1_000)
+        if source is report:
+            tab.screenshot(path=ARTIFACTS / "compare-report.png", full_page=True)
+        context.close()
+    assert requests["control.html"] == [control.as_uri(), "https://example.invalid/x.png"]
+    assert requests["comparison.html"] == [report.as_uri()]

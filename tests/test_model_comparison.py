@@ -269,3 +269,17 @@ def test_compare_page_with_the_bundled_challenger(demo: str) -> None:
     assert noun in text
     charts = at.get("plotly_chart")
     assert len(charts) >= (6 if demo == "loan" else 4)  # metrics, groups, importance, two rows
+
+
+def test_cli_report_with_a_challenger(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "two.html"
+    argv = ["report", str(SAMPLES / LOAN.model_file), str(SAMPLES / LOAN.data_file), "--row", "17",
+            "--challenger", str(SAMPLES / "loan_challenger.skops"), "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    text = html.unescape(out.read_text(encoding="utf-8"))
+    assert "Two models compared on this case" in text and "loan_challenger.skops" in text
+    argv[argv.index("--challenger") + 1] = str(SAMPLES / DIABETES.model_file)
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: The dataset is missing")

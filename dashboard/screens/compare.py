@@ -27,4 +27,4 @@ except ExplainerError as error:
 compare_views.show_summary(comparison)
 compare_views.show_fairness_and_importance(comparison)
 compare_views.show_differences(ws, challenger, comparison, cut)
-compare_views.download_report(comparison)
+compare_views.download_report(ws, challenger, comparison, cut)
