@@ -28,7 +28,7 @@ if charts_coming:  # have the browser load plotly.js now, before the imports bel
     request_chart_library()  # which can wait on the server's warm-up
 
 from dashboard import actions  # noqa: E402
-from dashboard.views import show_error, sidebar_summary  # noqa: E402
+from dashboard.views import show_error, show_unexpected, sidebar_summary  # noqa: E402
 from explainers.errors import ExplainerError  # noqa: E402
 
 # Not "pages/": Streamlit treats a pages/ folder beside the entry point as its old
@@ -70,5 +70,8 @@ navigation = st.navigation(
         ],
     }
 )
-sidebar_summary()
-navigation.run()
+try:
+    sidebar_summary()
+    navigation.run()
+except Exception as unexpected:  # a fault in a page: one st.error, never a traceback
+    show_unexpected(unexpected)

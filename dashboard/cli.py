@@ -27,6 +27,14 @@ from sample_models import DEMOS, Demo
 LOG_ENV = "WHYBOX_LOG"
 
 TRUST_ENV = "WHYBOX_TRUST_UNKNOWN_PICKLES"
+FILE_PROBLEM = (
+    "A file could not be read or written ({reason}). Check the paths and that the output "
+    "folder exists and can be written to."
+)
+UNEXPECTED = (
+    "whybox stopped unexpectedly ({kind}); nothing was written. This is a fault in whybox, "
+    "not in your files: please report it with the command you ran."
+)
 DEMO_ENV = "WHYBOX_START_WITH_DEMO"
 
 
@@ -130,6 +138,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ExplainerError as exc:
         sys.stderr.write(f"error: {describe(exc)}\n")
         return 2
+    except OSError as exc:  # an input or output file the command could not use
+        sys.stderr.write(f"error: {FILE_PROBLEM.format(reason=exc.strerror or exc)}\n")
+        return 2
+    except Exception as exc:  # a bug in whybox: one line, never a traceback
+        sys.stderr.write(f"error: {UNEXPECTED.format(kind=type(exc).__name__)}\n")
+        return 1
     return 2
 
 

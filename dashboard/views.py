@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from dashboard import cache, cohort_state, state
@@ -12,6 +14,11 @@ from explainers.model_bundle import ModelBundle
 from explainers.model_formats import HOW_TO_SAVE
 
 NO_MODEL = "No model is loaded yet."
+UNEXPECTED = (
+    "**whybox could not show this page: something unexpected went wrong ({kind}).**\n\n"
+    "This is a fault in whybox, not in your files. Open another page or reload this one; "
+    "if it happens again, tell the person who runs this server (the details are in its log)."
+)
 NO_PROBABILITIES = (
     "This classifier gives decision scores, not probabilities, so this page, which decides "
     "at a probability threshold, does not apply to it. Its explanations (in decision-score "
@@ -36,6 +43,12 @@ def safe_formats_note() -> None:
             "and upload the file:"
         )
         st.markdown("\n".join(f"- **{library}**: `{call}`" for library, call in HOW_TO_SAVE))
+
+
+def show_unexpected(error: Exception) -> None:
+    """One plain error for a fault no page expected; the traceback goes to the server log."""
+    logging.getLogger("whybox").error("page failed", exc_info=error)
+    st.error(UNEXPECTED.format(kind=type(error).__name__), icon=":material/error:")
 
 
 def require_workspace() -> tuple[state.Workspace, PreparedData]:

@@ -20,6 +20,8 @@ from explainers.errors import DataValidationError
 MAX_COLUMNS = 2_000
 SNIFF_BYTES = 64 * 1024
 """How much of a CSV file is read to find its delimiter."""
+DECIMAL_COMMA = r"[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d+)?"
+"""A number written with a decimal comma and optional thousands dots: "1.234,5", "-0,25"."""
 _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 _DELIMITERS = ",;\t|"
 _PARQUET_MAGIC = b"PAR1"
@@ -292,6 +294,22 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+def _has_decimal_commas(frame: pd.DataFrame) -> bool:
+    """Whether some text column holds only numbers written with a decimal comma."""
+    for column in frame.columns:
+        series = frame[column]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        values = series.dropna().astype(str).str.strip()
+        if (
+            len(values)
+            and values.str.fullmatch(DECIMAL_COMMA).all()
+            and (values.str.contains(",", regex=False).any())
+        ):
+            return True
+    return False
+
+
 def _read_csv(raw: bytes, encodings: tuple[str, ...] = _ENCODINGS) -> pd.DataFrame:
     text = _decode(raw, encodings)
     delimiter = _sniff_delimiter(text)
@@ -307,6 +325,12 @@ def _read_csv(raw: bytes, encodings: tuple[str, ...] = _ENCODINGS) -> pd.DataFra
     _check_unique([name.strip() for name in header if name.strip()])
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=False)
+        if delimiter != "," and _has_decimal_commas(frame):
+            # a European export: "1.234,5" means 1234.5; read the numbers as such
+            frame = pd.read_csv(
+                io.StringIO(text), sep=delimiter, skipinitialspace=False, decimal=",",
+                thousands=".",
+            )  # fmt: skip
     except pd.errors.EmptyDataError as exc:
         raise DataValidationError(EMPTY_FILE, EMPTY_FILE_HINT) from exc
     except (pd.errors.ParserError, ValueError) as exc:

@@ -7,6 +7,7 @@ CLI call ``bundle.predict_output(X)`` and read ``bundle.task``.
 from __future__ import annotations
 
 import dataclasses
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -58,6 +59,10 @@ ALL_EMPTY = "Every cell of column(s) {names} is empty, so the model has nothing 
 ALL_EMPTY_HINT = "Check that the file was exported completely, then upload it again."
 TEXT_IN_NUMBERS = "Column(s) {names} should hold numbers but contain text such as {example!r}."
 TEXT_IN_NUMBERS_HINT = "Fix those cells, or upload the dataset the model was trained on."
+DECIMAL_COMMA_HINT = (
+    "They look like numbers written with a decimal comma; export the file with a decimal "
+    "point (or with semicolons between columns, which whybox reads with decimal commas)."
+)
 BAD_OUTPUT = "The model returned {got} predictions for {n} rows."
 # How a pickled plain value is described ("The file holds a dictionary, ...").
 _VALUE_KINDS = {
@@ -226,11 +231,11 @@ def build_bundle(model: Any, *, warnings_: tuple[str, ...] = ()) -> ModelBundle:
     if type(model) in _VALUE_KINDS:
         kind = _VALUE_KINDS[type(model)]
         raise UnsupportedModelError(NOT_A_MODEL.format(kind=kind), NOT_A_MODEL_HINT)
+    unwrapped = unwrap_model(model)
+    model = unwrapped.model
     if not hasattr(model, "predict"):
         raise UnsupportedModelError(NO_PREDICT.format(kind=type(model).__name__), NO_PREDICT_HINT)
     _check_fitted(model)
-    unwrapped = unwrap_model(model)
-    model = unwrapped.model
     task, labels, kind = _detect_task(model)
     names = _feature_names(model)
     uses_names = names is not None
@@ -357,9 +362,10 @@ def explain_predict_failure(exc: Exception, X: pd.DataFrame) -> DataValidationEr
                     bad.append(str(col))
                     example = texts.iloc[0]
         if bad:
+            comma = re.fullmatch(r"[+-]?\d+(?:\.\d{3})*,\d+", str(example).strip())
             return DataValidationError(
                 TEXT_IN_NUMBERS.format(names=", ".join(bad[:6]), example=example),
-                TEXT_IN_NUMBERS_HINT,
+                DECIMAL_COMMA_HINT if comma else TEXT_IN_NUMBERS_HINT,
             )
     reason = text.strip().splitlines()[0][:200].rstrip(". ") if text.strip() else ""
     return DataValidationError(

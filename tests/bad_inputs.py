@@ -223,6 +223,11 @@ def semicolon_csv(folder: Path) -> Files:
     return Files(_joblib(folder, fitted_model()), _csv(folder, frame(), sep=";"))
 
 
+def semicolon_decimal_commas(folder: Path) -> Files:
+    # What Excel writes in German or French: semicolons between columns, "1234,5" numbers.
+    return Files(_joblib(folder, fitted_model()), _csv(folder, frame(), sep=";", decimal=","))
+
+
 def tab_separated(folder: Path) -> Files:
     return Files(_joblib(folder, fitted_model()), _csv(folder, frame(), sep="\t"))
 
@@ -480,6 +485,7 @@ CASES: tuple[Case, ...] = (
     _ok("baseline", baseline),
     _ok("parquet", parquet),
     _ok("semicolon_csv", semicolon_csv),
+    _ok("semicolon_decimal_commas", semicolon_decimal_commas),
     _ok("tab_separated", tab_separated),
     _ok("cp1252_csv", cp1252_csv),
     _ok("utf16_csv", utf16_csv),
@@ -488,6 +494,8 @@ CASES: tuple[Case, ...] = (
     _ok("one_row", one_row),
     _ok("one_column", one_column, target=None),
     _ok("nan_with_a_model_that_takes_it", nan_tolerant),
+    # no probabilities: explained in its decision-score units
+    _ok("classifier_without_probabilities", no_probabilities),
     # Dataset files.
     _error("empty_data", empty_data, "dataset file is empty"),
     _error("blank_data", blank_data, "dataset file is empty"),
@@ -526,7 +534,6 @@ CASES: tuple[Case, ...] = (
     _error("hostile_pickle", hostile_pickle, "does not trust"),
     _error("unfitted_estimator", unfitted_estimator, "has not been trained"),
     _error("model_without_predict", no_predict, "has no predict method"),
-    _error("classifier_without_probabilities", no_probabilities, "no predict_proba"),
     _error("multi_output_model", multi_output, "several targets"),
     _error("predict_raises", predict_raises, "could not make predictions"),
     # Exploit-shaped model files naming only allowlisted globals.
