@@ -100,7 +100,9 @@ def show_differences(
 ) -> None:
     """The rows decided differently; one opens with both breakdowns and reasons side by side."""
     table = comparison.disagreements.table
-    st.subheader(f"The {comparison.settings.noun} decided differently ({int(table.differs.sum())})")
+    st.subheader(
+        f"The {md(comparison.settings.noun)} decided differently ({int(table.differs.sum())})"
+    )
     if not table.differs.any():
         st.info("The two models decide every row the same way.")
         return

@@ -87,7 +87,7 @@ def pick_row(ws: state.Workspace, X: pd.DataFrame) -> object:
             state.select_row(hits[0])
             candidates = hits
         else:
-            right.warning(f"No row with ID {search!r}.")
+            right.warning(f"No row with ID {md(repr(search))}.")
     if len(candidates) == 0:
         st.info("No rows match this filter.")
         st.stop()

@@ -83,7 +83,7 @@ def settings_editor(
     if base.groups:
         right.caption(
             "Derived groups: "
-            + "; ".join(f"{g.name} (from {g.column})" for g in base.groups)
+            + "; ".join(f"{md(g.name)} (from {md(g.column)})" for g in base.groups)
             + ". Edit the file to change them."
         )
     names = pd.DataFrame(

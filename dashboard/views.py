@@ -76,8 +76,8 @@ def require_probabilities(bundle: ModelBundle) -> None:
 
 
 def explain_chart(text: str) -> None:
-    """One sentence under a chart saying what it shows."""
-    st.caption(text)
+    """One sentence under a chart saying what it shows (it names columns: escaped)."""
+    st.caption(md(text))
 
 
 def sidebar_summary() -> None:

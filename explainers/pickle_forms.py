@@ -930,7 +930,7 @@ class _Checks:
         check = CALLS.get(name or "")
         if check is None:
             shown = name or "an object built by the file itself"
-            raise _refuse(f"calls {shown}, which model files only name, never call")
+            raise _refuse(f"a call to {shown}, which model files only name and never call")
         result = check(*args)
         return result if name in _VALUES else self.made(result)
 
@@ -939,16 +939,16 @@ class _Checks:
             return Inert()
         name = self.global_name(cls)
         if name is None or not isinstance(cls, type) or issubclass(cls, _NEVER_EMPTY):
-            raise _refuse("creates an object of something that is not a model class")
+            raise _refuse("an object of something that is not a model class")
         if args != () or kwargs not in (None, {}):
-            raise _refuse(f"creates {name} with arguments, which model files never do")
+            raise _refuse(f"{name} created with arguments, which model files never pass")
         return self.made(cls.__new__(cls))
 
     def fill(self, inst: object, state: object) -> None:
         if self.dry_run and isinstance(inst, Inert):
             return
         if self.fillable.pop(id(inst), None) is not inst:
-            raise _refuse("changes an object the file did not just create")
+            raise _refuse("a change to an object the file did not just create")
         if isinstance(inst, np.dtype):
             _fill_dtype(inst, state)
             return
@@ -983,7 +983,7 @@ def _fill_object(inst: object, state: object) -> None:
         # a tuple, which their own __setstate__ reads with typed (checked) fields.
         setstate(state)
         return
-    raise _refuse(f"fills {_type_name(inst)} in a form its library never writes")
+    raise _refuse(f"{_type_name(inst)} filled in a form its library never writes")
 
 
 _CONTAINER_SETITEM = (dict.__setitem__, collections.OrderedDict.__setitem__)
@@ -1046,18 +1046,18 @@ class _CheckedOpcodes:
             _plain(self.stack[-1], set).update(items)
 
     def load_refused(self) -> None:
-        raise _refuse("uses a pickle instruction model files never use")
+        raise _refuse("a pickle instruction model files never use")
 
 
 def _plain(target: object, cls: type) -> Any:
     if type(target) is not cls:
-        raise _refuse(f"adds items to something that is not a plain {cls.__name__}")
+        raise _refuse(f"items added to something that is not a plain {cls.__name__}")
     return target
 
 
 def _mapping(target: object) -> Any:
     if not isinstance(target, dict) or type(target).__setitem__ not in _CONTAINER_SETITEM:
-        raise _refuse("sets items on something that is not a plain dictionary")
+        raise _refuse("items set on something that is not a plain dictionary")
     return target
 
 

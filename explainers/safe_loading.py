@@ -97,7 +97,7 @@ TRUNCATED = (
 UNREADABLE = "The model file is damaged or was not written by pickle, joblib or skops."
 TOO_BIG_TO_LOAD = "The model in this file needs more memory than this server can give it."
 FORM_REFUSED = (
-    "This file is not shaped like a saved model: it asks for {what}. "
+    "This file is not shaped like a saved model ({what}). "
     "whybox stopped reading it there, before using anything from it."
 )
 FORM_REFUSED_HINT = (

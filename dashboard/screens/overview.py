@@ -36,7 +36,7 @@ with model_col, st.container(border=True):
         + (f" ({len(bundle.class_labels)} classes)" if bundle.task != "regression" else "")
         + f"\n- **Explanation method:** {attribution.method}"
         + (" (exact)" if attribution.exact else " (estimated from a sample)")
-        + f"\n- **Output explained:** {charts.output_title(attribution)}"
+        + f"\n- **Output explained:** {md(charts.output_title(attribution))}"
     )
 with data_col, st.container(border=True):
     st.subheader("Data")
