@@ -12,11 +12,13 @@ How to save one (also shown on the upload page): :data:`HOW_TO_SAVE`.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Literal
 
 from explainers.errors import ModelLoadError
-from explainers.tree_checks import TreeCheckError, check_lightgbm_text
+from explainers.tree_checks import TreeCheckError, check_lightgbm_text, check_xgboost_model
+from explainers.ubjson import ubjson_to_json
 
 DataFormat = Literal["xgboost", "lightgbm", "catboost"]
 
@@ -113,8 +115,17 @@ def load_data_format(raw: bytes, data_format: DataFormat) -> object:
 def _load_xgboost(raw: bytes) -> Any:
     import xgboost
 
+    try:
+        # xgboost's UBJSON parser trusts the file's lengths (a cut-off file crashed
+        # the process); whybox reads it strictly and gives xgboost JSON instead.
+        text = ubjson_to_json(raw) if raw.lstrip().startswith(_XGBOOST_UBJ_START) else raw
+        check_xgboost_model(json.loads(text))
+    except TreeCheckError as exc:
+        raise ModelLoadError(
+            BAD_TREES.format(what=exc), DATA_FORMAT_HINT.format(call=_call_for("xgboost"))
+        ) from None
     booster = xgboost.Booster()
-    booster.load_model(bytearray(raw))  # a bytearray is read as the model itself, not a path
+    booster.load_model(bytearray(text))  # a bytearray is read as the model itself, not a path
     return booster
 
 

@@ -34,6 +34,7 @@ import collections
 import copyreg
 import functools
 import io
+import json
 import math
 import pickle
 import re
@@ -43,7 +44,13 @@ from typing import Any
 import numpy as np
 from joblib.numpy_pickle import NumpyArrayWrapper, NumpyUnpickler
 
-from explainers.tree_checks import TreeCheckError, check_lightgbm_text, check_sklearn_tree
+from explainers.tree_checks import (
+    TreeCheckError,
+    check_lightgbm_text,
+    check_sklearn_tree,
+    check_xgboost_model,
+)
+from explainers.ubjson import UBJSONError, ubjson_to_json
 
 MAX_ARRAY_BYTES = 4 * 2**30
 """Largest array a model file may hold (also bounded by the file's own size)."""
@@ -572,10 +579,24 @@ def _fill_lightgbm_booster(booster: Any, state: object) -> None:
 
 
 def _fill_xgboost_booster(booster: Any, state: object) -> None:
+    """A pickled xgboost Booster holds UBJSON, read strictly before xgboost's own parser sees it.
+
+    xgboost's parser trusts the lengths in the bytes (a cut-off model crashed
+    the process); well-formed bytes whose trees stay inside themselves are
+    handed on unchanged.
+    """
     if not isinstance(state, dict) or not isinstance(
         state.get("handle"), (bytes, bytearray, type(None))
     ):
         raise _refuse("an xgboost model in a form xgboost never writes")
+    if state.get("handle") is not None:
+        try:
+            document = json.loads(ubjson_to_json(bytes(state["handle"])))
+            check_xgboost_model(document["Model"])
+        except (UBJSONError, KeyError, TypeError) as exc:
+            raise _refuse("an xgboost model in a form xgboost never writes") from exc
+        except TreeCheckError as exc:
+            raise _refuse(str(exc)) from exc
     booster.__setstate__(state)
 
 

@@ -157,15 +157,24 @@ def check_xgboost_model(model: dict[str, object]) -> None:
             raise TreeCheckError("a tree reads a category set the model does not have")
 
 
-_LGB_FIELD = re.compile(r"^(num_leaves|left_child|right_child|split_feature)=(.*)$")
+_LGB_FIELD = re.compile(r"^([a-z_]+)=(.*)$")
 _LGB_MAX_FEATURE = re.compile(r"^max_feature_idx=(-?\d+)$", re.MULTILINE)
+_LGB_TREE_SIZES = re.compile(r"^tree_sizes=(.*)$", re.MULTILINE)
+# Per-tree arrays lightgbm reads with the tree's own counts, and how long each must be.
+_LGB_PER_SPLIT = ("split_feature", "threshold", "decision_type", "left_child", "right_child")
+_LGB_PER_SPLIT_OPTIONAL = ("split_gain", "internal_value", "internal_weight", "internal_count")
+_LGB_PER_LEAF_OPTIONAL = ("leaf_weight", "leaf_count")
+_LGB_CATEGORICAL = 1  # bit of decision_type marking a categorical split
 
 
 def check_lightgbm_text(text: str) -> None:
     """Check every tree of a lightgbm text model (``model_to_string``).
 
     lightgbm stores a leaf as child ``~leaf_index`` (negative) and a split as
-    its index among the tree's ``num_leaves - 1`` split nodes.
+    its index among the tree's ``num_leaves - 1`` split nodes. Its parser reads
+    each array with the counts the tree states and aborts the whole process on
+    a short one (a model cut off half way did), so every array's length is
+    checked too, and the model must be complete.
 
     Raises
     ------
@@ -174,10 +183,20 @@ def check_lightgbm_text(text: str) -> None:
     found = _LGB_MAX_FEATURE.search(text)
     if found is None:
         raise TreeCheckError("the lightgbm model does not say how many columns it takes")
+    if "\nend of trees" not in text:
+        raise TreeCheckError("the lightgbm model is cut off before its last tree")
+    parameters = text.find("\nparameters:\n")
+    if parameters >= 0 and text.find("\nend of parameters", parameters) < 0:
+        # lightgbm reads on past the end of the text looking for this line.
+        raise TreeCheckError("the lightgbm model is cut off in its parameters")
     n_features = int(found.group(1)) + 1
-    for block in text.split("\nTree=")[1:]:
+    trees = text.split("\nend of trees")[0].split("\nTree=")[1:]
+    sizes = _LGB_TREE_SIZES.search(text)
+    if sizes is not None and len(sizes.group(1).split()) != len(trees):
+        raise TreeCheckError("the lightgbm model holds fewer trees than it says")
+    for block in trees:
         fields: dict[str, str] = {}
-        for line in block.split("\n", 40)[:40]:
+        for line in block.split("\n"):
             matched = _LGB_FIELD.match(line)
             if matched:
                 fields[matched.group(1)] = matched.group(2)
@@ -188,20 +207,30 @@ def _ints(text: str) -> npt.NDArray[np.int64]:
     return np.array([int(v) for v in text.split()], dtype=np.int64)
 
 
+def _length(fields: dict[str, str], name: str) -> int:
+    return len(fields[name].split())
+
+
 def _check_lightgbm_tree(fields: dict[str, str], n_features: int) -> None:
     try:
         n_leaves = int(fields["num_leaves"])
         if n_leaves < 1 or n_leaves > MAX_TREE_NODES:
             raise TreeCheckError("a tree has no leaves or too many")
+        if _length(fields, "leaf_value") != n_leaves:
+            raise TreeCheckError("a tree's leaf values do not match its leaves")
+        if any(_length(fields, f) != n_leaves for f in _LGB_PER_LEAF_OPTIONAL if f in fields):
+            raise TreeCheckError("a tree's leaf arrays do not match its leaves")
         if n_leaves == 1:
             return
+        n_splits = n_leaves - 1
+        per_split = [*_LGB_PER_SPLIT, *(f for f in _LGB_PER_SPLIT_OPTIONAL if f in fields)]
+        if any(_length(fields, name) != n_splits for name in per_split):
+            raise TreeCheckError("a tree's node arrays differ in length")
         left, right = _ints(fields["left_child"]), _ints(fields["right_child"])
         feature = _ints(fields["split_feature"])
+        _check_lightgbm_categories(fields, _ints(fields["decision_type"]))
     except (KeyError, ValueError) as exc:
         raise TreeCheckError("a lightgbm tree lacks its node arrays") from exc
-    n_splits = n_leaves - 1
-    if not (left.shape == right.shape == feature.shape == (n_splits,)):
-        raise TreeCheckError("a tree's node arrays differ in length")
 
     # Renumber as one array: splits 0..n_splits-1, then leaf k at n_splits + k.
     def renumber(children: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -215,6 +244,26 @@ def _check_lightgbm_tree(fields: dict[str, str], n_features: int) -> None:
     if np.any(left < -n_leaves) or np.any(right < -n_leaves):
         raise TreeCheckError("a tree node points to a leaf outside the tree")
     _check_unordered(all_left, all_right, all_feature, is_leaf, n_features)
+
+
+def _check_lightgbm_categories(fields: dict[str, str], decision: npt.NDArray[np.int64]) -> None:
+    """Categorical splits index ``cat_boundaries``, which index ``cat_threshold``."""
+    n_cat = int(fields.get("num_cat", "0"))
+    categorical = (decision & _LGB_CATEGORICAL).astype(bool)
+    if n_cat == 0:
+        if np.any(categorical):
+            raise TreeCheckError("a tree reads a category set the model does not have")
+        return
+    boundaries = _ints(fields["cat_boundaries"])
+    n_words = _length(fields, "cat_threshold")
+    if boundaries.shape != (n_cat + 1,) or boundaries[0] != 0 or boundaries[-1] != n_words:
+        raise TreeCheckError("a tree's category sets are malformed")
+    if np.any(np.diff(boundaries) < 0):
+        raise TreeCheckError("a tree's category sets are malformed")
+    thresholds = np.array([float(v) for v in fields["threshold"].split()])
+    used = thresholds[categorical]
+    if np.any(used < 0) or np.any(used >= n_cat) or np.any(used != np.round(used)):
+        raise TreeCheckError("a tree reads a category set the model does not have")
 
 
 def _check_unordered(
