@@ -47,6 +47,9 @@ def save_model(case: Case, model: object, folder: Path) -> Path:
     elif case.fmt == "lightgbm-txt":
         path = folder / "model.txt"
         model.save_model(path)  # type: ignore[attr-defined]
+    elif case.fmt == "catboost-cbm":
+        path = folder / "model.cbm"
+        model.save_model(str(path), format="cbm")  # type: ignore[attr-defined]
     elif case.fmt == "skops":
         path = folder / "model.skops"
         skops.io.dump(model, path)
@@ -107,34 +110,7 @@ def check_table(case: Case, b: Built, table: pd.DataFrame) -> None:
     )
 
 
-NATIVE_FORMATS = frozenset({"xgboost-json", "xgboost-ubj", "lightgbm-txt"})
-
-
-def _native_pending() -> bool:
-    """True until the safe loader reads xgboost JSON / UBJ and lightgbm text model files."""
-    from explainers.errors import ModelLoadError
-    from explainers.safe_loading import load_model_bytes
-
-    try:
-        load_model_bytes(b'{"learner": {}, "version": [3, 2, 0]}', "model.json")
-    except ModelLoadError as error:
-        return "not a model file" in error.user_message.lower()
-    return False
-
-
-def _zoo_params() -> list[object]:
-    pending = pytest.mark.xfail(
-        strict=True, reason="native booster files: the safe loader does not read them yet"
-    )
-    return [
-        pytest.param(name, marks=pending)
-        if CASES[name].fmt in NATIVE_FORMATS and _native_pending()
-        else name
-        for name in sorted(CASES)
-    ]
-
-
-@pytest.mark.parametrize("name", _zoo_params())
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_zoo_model_is_explained_right_or_refused(name: str, tmp_path: Path, capsys) -> None:
     case = CASES[name]
     b = built(name)

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, shown
 from tests.test_zoo import save_data, save_model
 from tests.zoo import CASES, built
 
@@ -39,7 +39,7 @@ SAMPLE = {
 
 def _page_text(at: AppTest) -> str:
     elements = [*at.markdown, *at.caption, *at.info, *at.warning, *at.error]
-    return " ".join(str(e.value) for e in elements)
+    return " ".join(shown(str(e.value)) for e in elements)
 
 
 def _waterfall_end(at: AppTest) -> float:

@@ -49,7 +49,9 @@ from sklearn.decomposition import PCA
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
 from sklearn.pipeline import Pipeline, make_pipeline
 
-Format = Literal["pickle", "joblib", "skops", "xgboost-json", "xgboost-ubj", "lightgbm-txt"]
+Format = Literal[
+    "pickle", "joblib", "skops", "xgboost-json", "xgboost-ubj", "lightgbm-txt", "catboost-cbm"
+]
 Space = Literal["probability", "log-odds", "margin", "raw", "log"]
 Own = Callable[[Any, pd.DataFrame], np.ndarray]
 
@@ -668,6 +670,8 @@ def _cases() -> list[Case]:
              cat_raw(), p1),
         Case("catboost_text_categories", _catboost_text, "log-odds", cat_raw(), p1),
         Case("catboost_early_stopping", _cat_early_stopping, "raw", cat_raw(), predict),
+        Case("catboost_cbm_text_categories", _catboost_text, "log-odds", cat_raw(), p1,
+             fmt="catboost-cbm"),
         Case("catboost_multiclass", _num(lambda: catboost.CatBoostClassifier(iterations=30,
              depth=3, verbose=False, random_seed=0, allow_writing_files=False), "y3"),
              "log-odds", cat_raw(1), proba(1), class_name="b"),
