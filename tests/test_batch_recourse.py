@@ -194,3 +194,16 @@ def test_report_without_settings_uses_the_guesses(
     options = re.findall(r"<li>([^<]*would be[^<]*)</li>", text)
     for option in options:  # the guesses fix age and sex
         assert not re.search(r"\b(sex|age)\b", option, re.IGNORECASE), option
+
+
+def test_explain_takes_the_favourable_class_from_the_settings(
+    titanic: tuple[object, pd.DataFrame, Path, Path], tmp_path: Path
+) -> None:
+    model, frame, model_path, data_path = titanic
+    settings_path = _write(tmp_path, {**TITANIC_SETTINGS, "favourable": "0"})
+    out = tmp_path / "explained.csv"
+    argv = ["explain", str(model_path), str(data_path), "--target", "Survived", "--rows", "5"]
+    assert main([*argv, "--settings", str(settings_path), "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    expected = model.predict_proba(frame[TITANIC_FEATURES].iloc[:5])[:, 0]  # type: ignore[attr-defined]
+    np.testing.assert_allclose(table["prediction"], expected, rtol=1e-6)
