@@ -271,6 +271,7 @@ def _frombuffer(buffer: object, dtype: object, shape: object, order: object) -> 
 # --------------------------------------------------------------------------- random state
 
 
+@functools.cache
 def _bit_generators() -> dict[str, type]:
     from numpy.random import MT19937, PCG64, PCG64DXSM, SFC64, Philox
 
@@ -414,6 +415,7 @@ def _new_obj(classes: Callable[[], tuple[type, ...]]) -> Callable[..., object]:
     return call
 
 
+@functools.cache
 def _distance_metrics() -> tuple[type, ...]:
     from sklearn.metrics import _dist_metrics
 
@@ -426,6 +428,7 @@ def _distance_metrics() -> tuple[type, ...]:
     )
 
 
+@functools.cache
 def _kd_trees() -> tuple[type, ...]:
     from sklearn.neighbors import _kd_tree
 
@@ -434,6 +437,7 @@ def _kd_trees() -> tuple[type, ...]:
     )
 
 
+@functools.cache
 def _ball_trees() -> tuple[type, ...]:
     from sklearn.neighbors import _ball_tree
 
@@ -648,6 +652,7 @@ def _block_manager(*args: object) -> object:
     return BlockManager(args[0], args[1], verify_integrity=True)
 
 
+@functools.cache
 def _pandas_backed() -> tuple[type, ...]:
     import pandas as pd
 
@@ -732,6 +737,7 @@ def _loss_classes(*names: str) -> Callable[[], tuple[type, ...]]:
     return classes
 
 
+@functools.cache
 def _sgd_losses() -> tuple[type, ...]:
     from sklearn.linear_model import _sgd_fast
 

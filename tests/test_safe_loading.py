@@ -31,6 +31,7 @@ import sklearn
 import sklearn.base
 import skops.io as skops_io
 import xgboost
+from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import make_classification
 from sklearn.ensemble import (
@@ -750,3 +751,19 @@ def test_checking_a_name_never_imports_its_module() -> None:
     refusal, imported = result.stdout.strip().splitlines()[-2:]
     assert "sklearn.experimental.enable_iterative_imputer.IterativeImputer" in refusal
     assert imported == "False"
+
+
+def test_thread_counts_from_the_file_are_clamped_to_this_machine() -> None:
+    """_kmeans_single_lloyd(..., n_threads=100000) crashed at predict; a count is never trusted."""
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    kmeans = KMeans(n_clusters=2, n_init=1, random_state=0).fit(X)
+    kmeans._n_threads = 100_000
+    forest = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, X[:, 0] > 0)
+    forest.n_jobs = 100_000  # predict would start that many threads
+
+    loaded_kmeans = load_model_bytes(_pickle(kmeans, 5), "kmeans.pkl").model
+    loaded_forest = load_model_bytes(_joblib(forest, "zlib"), "forest.joblib").model
+
+    cores = os.cpu_count() or 1
+    assert loaded_kmeans._n_threads == cores and loaded_forest.n_jobs == cores
+    np.testing.assert_array_equal(loaded_kmeans.predict(X), kmeans.predict(X))
