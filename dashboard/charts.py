@@ -67,7 +67,7 @@ def units_text(output_space: OutputSpace) -> str:
     return {
         "probability": "probability units (0 to 1)",
         "log-odds": "log-odds",
-        "margin": "decision-score units (the classifier gives no probabilities)",
+        "margin": "decision-score units",
         "raw": "the model's own units",
         "log": "log units of the prediction",
     }[output_space]

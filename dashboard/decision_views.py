@@ -30,7 +30,12 @@ def _filtered_rows(ws: state.Workspace, X: pd.DataFrame, scores: np.ndarray) -> 
     """The "Show" filter: refused or approved rows, or a regression's highest or lowest."""
     bundle = cache.prepared(ws).bundle
     if bundle.task != "regression":
-        favourable = scores[:, cache.favourable_index(ws)] >= ws.settings.threshold
+        k = cache.favourable_index(ws)
+        favourable = (
+            scores.argmax(axis=1) == k  # decision scores: the class the model predicts
+            if bundle.output_kind == "margin"
+            else scores[:, k] >= ws.settings.threshold
+        )
         choice = st.radio("Show", (UNFAVOURABLE, FAVOURABLE, ALL), key="row_filter")
         if choice == ALL:
             return X.index

@@ -22,7 +22,7 @@ UNEXPECTED = (
 NO_PROBABILITIES = (
     "This classifier gives decision scores, not probabilities, so this page, which decides "
     "at a probability threshold, does not apply to it. Its explanations (in decision-score "
-    "units) are on the Overview, Importance and One decision pages."
+    "units) are on the Overview, What matters overall and One decision pages."
 )
 
 

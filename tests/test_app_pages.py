@@ -13,7 +13,7 @@ from dashboard.decision_views import ALL, HIGHEST
 from explainers.overview import describe_importance
 from explainers.results import GlobalImportance
 from explainers.what_if import controls_for
-from tests.conftest import ROOT
+from tests.conftest import ROOT, shown
 
 APP = str(ROOT / "dashboard" / "app.py")
 EXPLAIN_PAGES = [
@@ -132,7 +132,7 @@ def test_regression_breakdown_filters_highest_predictions_and_speaks_in_model_un
     scores = [float(o.rsplit(" ", 1)[1]) for o in at.selectbox(key="row_pick").options]
     assert scores == sorted(scores, reverse=True)
     assert 0 < len(scores) < len(cache.prepared(demo_workspace("diabetes")).X) / 2
-    captions = " ".join(c.value for c in at.caption)
+    captions = " ".join(shown(c.value) for c in at.caption)
     assert "probability" not in captions
     assert "the model's own units" in captions
     decision = at.markdown[0].value

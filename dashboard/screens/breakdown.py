@@ -39,7 +39,7 @@ with shap_col:
     explain_chart(
         f"SHAP ({shown.method}): from the average {shown.output_label} at the top to this "
         f"row's at the bottom; each bar is one column's push, in "
-        f"{charts.units_text(shown.output_space)}. {charts.space_note(shap_row.output_space)}"
+        f"{charts.units_text(shown.output_space)}. {charts.space_note(shown.output_space)}"
     )
 with lime_col:
     try:
