@@ -196,6 +196,8 @@ def _explain(args: argparse.Namespace) -> int:
         if pool is not None:
             pool.shutdown()
     write_table(table, out)
+    for note in prepared.bundle.notes:  # how the file is explained, when not as itself
+        print(f"note: {note}")
     print(f"wrote {len(table):,} rows to {out}")
     return 0
 

@@ -115,7 +115,8 @@ def test_zoo_model_is_explained_right_or_refused(name: str, tmp_path: Path, caps
     case = CASES[name]
     b = built(name)
     rc = main(explain_args(case, b, tmp_path))
-    err = capsys.readouterr().err
+    captured = capsys.readouterr()
+    err = captured.err
     if case.refused is not None:
         assert rc == 2
         lines = err.strip().splitlines()
