@@ -59,6 +59,7 @@ from explainers.shap_attributions import (
     explain_planned,
     plan_shap,
 )
+from explainers.tree_engine import THREADS_ENV
 from explainers.turn_taking import TurnTakingPool
 
 MAX_CHUNK_ROWS = 2_000
@@ -133,6 +134,12 @@ def _explain_chunk(chunk: _Chunk) -> Attribution:
         num_samples=settings.num_samples,
         random_state=settings.random_state,
     )
+
+
+def _init_worker() -> None:
+    """Each worker: lowest CPU priority, one tree-engine thread (the pool is the parallelism)."""
+    lower_priority()
+    os.environ[THREADS_ENV] = "1"
 
 
 def _warm_up() -> int:
@@ -356,7 +363,7 @@ class ExplainPool:
             context.set_forkserver_preload(["explainers.forkserver_preload", "explainers.parallel"])
         # and again in each worker, for the other start methods
         return ProcessPoolExecutor(
-            max_workers=self.n_jobs, mp_context=context, initializer=lower_priority
+            max_workers=self.n_jobs, mp_context=context, initializer=_init_worker
         )
 
     def warm_up(self) -> None:
