@@ -17,14 +17,27 @@ TOO_LARGE = "The file {name} is {size:,.1f} MB; whybox accepts uploads up to {li
 TOO_LARGE_HINT = "Upload a smaller file, or explain it in batch with `whybox explain`."
 
 
-def uploaded(name: str, raw: bytes) -> UploadedFile:
-    """Wrap uploaded bytes with their SHA-256, refusing files over the limit."""
+def uploaded(name: str, raw: bytes, *, scope: str = "") -> UploadedFile:
+    """Wrap uploaded bytes with their SHA-256, refusing files over the limit.
+
+    ``scope`` (a session id, for an uploaded model) is written into the digest,
+    so every cache entry made with that model belongs to that session alone.
+    """
     if len(raw) > MAX_UPLOAD_BYTES:
         raise ModelLoadError(
             TOO_LARGE.format(name=name, size=len(raw) / 2**20, limit=MAX_UPLOAD_BYTES / 2**20),
             TOO_LARGE_HINT,
         )
-    return UploadedFile(name=name, digest=digest(raw), raw=raw)
+    key = digest(raw) if not scope else f"{digest(raw)}.{scope}"
+    return UploadedFile(name=name, digest=key, raw=raw, scope=scope)
+
+
+def session_scope() -> str:
+    """The id of the browser session running this script (a model upload's scope)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    return context.session_id if context is not None else "no-session"
 
 
 def demo_workspace(key: str) -> Workspace:

@@ -4,12 +4,20 @@ Models are cached as resources (shared, never mutated); attributions as data
 (pickled copies). Raw bytes are passed as ``_``-prefixed arguments so they
 stay out of the cache key: the SHA-256 digests taken at upload stand for them.
 
-Heavy global SHAP never runs in the server thread: it runs in a persistent pool
-of worker processes (``worker_pool``, one per server) as an ``ExplainJob`` that
-every session and page shares (``global_shap_job``); the server thread only
-waits, so other sessions stay responsive while TreeSHAP holds a worker's GIL.
-A job a timed probe projects under half a second (the loan demo: ~0.1 s) is
-done in place instead, because starting the workers would take longer.
+No model ever runs in the server process: a model is loaded in its own
+sandbox process (``explainers.sandbox``; one per model and session, the
+bundled demos shared), and the ``ModelBundle`` cached here is a handle. Every
+function that needs the model is called through
+``explainers.model_calls.run_model_task``. Heavy global SHAP runs in the
+sandbox's own worker processes as a job that every page shares
+(``global_shap_job``, a :class:`~explainers.parallel.RemoteJob`); the server
+thread only polls it. A job a timed probe projects under half a second (the
+loan demo: ~0.1 s) is done in the sandbox's main process instead.
+
+An uploaded model's digest carries the session it was uploaded in
+(``actions.uploaded(..., scope=...)``), so every cache entry computed with an
+uploaded model belongs to that session alone: a hostile model cannot hand one
+session's data to another through a shared cache entry.
 """
 
 from __future__ import annotations
@@ -22,16 +30,18 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.cli import TRUST_ENV
+from dashboard.cli import REQUIRE_SANDBOX_ENV, TRUST_ENV
 from dashboard.state import UploadedFile, Workspace
 from explainers.data_loading import load_dataset, memory_budget_from_env
 from explainers.lime_attributions import comparable_space, explain_lime
 from explainers.loading import PreparedData, load_model, prepare
-from explainers.model_bundle import ModelBundle
-from explainers.parallel import ExplainJob, ExplainPool, explain_inline_if_quick, finished_job
+from explainers.model_bundle import ModelBundle, model_outputs
+from explainers.model_calls import run_model_task
+from explainers.parallel import INLINE_BUDGET_S, RemoteJob
 from explainers.reasons import Reasons, explain_in_words
-from explainers.recourse import RecourseResult, find_recourse
+from explainers.recourse import RecourseResult, recourse_for
 from explainers.results import Attribution, OutputSpace
+from explainers.sandbox import Protections, keep_a_spare, protections, require_contained
 from explainers.shap_attributions import ShapPlan, explain_planned, plan_shap
 
 GLOBAL_MAX_ROWS = 2_000
@@ -46,14 +56,22 @@ def trust_unknown_pickles() -> bool:
     return os.environ.get(TRUST_ENV) == "1"
 
 
+def sandbox_required() -> bool:
+    """Set only by the operator (``whybox serve --require-sandbox``): refuse uncontained uploads."""
+    return os.environ.get(REQUIRE_SANDBOX_ENV) == "1"
+
+
 def memory_budget() -> int:
     """Most bytes one uploaded dataset may take (operator setting ``WHYBOX_MEMORY_BUDGET_MB``)."""
     return memory_budget_from_env(os.environ)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _bundle(model_digest: str, filename: str, trust: bool, _raw: bytes) -> ModelBundle:
-    return load_model(_raw, filename, trust_unknown=trust)
+def _bundle(model_digest: str, filename: str, trust: bool, scope: str, _raw: bytes) -> ModelBundle:
+    if sandbox_required():
+        require_contained()
+    keep_a_spare()  # the next upload then finds a sandbox that has done its imports
+    return load_model(_raw, filename, trust_unknown=trust, sandboxed=True, scope=scope)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -72,8 +90,13 @@ def dataset(upload: UploadedFile) -> pd.DataFrame:
 
 
 def model_of(upload: UploadedFile) -> ModelBundle:
-    """An uploaded model, safely loaded and validated."""
-    return _bundle(upload.digest, upload.name, trust_unknown_pickles(), upload.raw)
+    """An uploaded model, safely loaded and validated in its sandbox (a handle)."""
+    return _bundle(upload.digest, upload.name, trust_unknown_pickles(), upload.scope, upload.raw)
+
+
+def model_protections(ws: Workspace) -> Protections:
+    """The protections the workspace's model runs under (as its sandbox reports them)."""
+    return protections(bundle(ws).model.info())
 
 
 def frame(ws: Workspace) -> pd.DataFrame:
@@ -116,21 +139,14 @@ def background(ws: Workspace) -> pd.DataFrame:
     return X if len(X) <= BACKGROUND_ROWS else X.sample(n=BACKGROUND_ROWS, random_state=0)
 
 
-@st.cache_resource(show_spinner=False)
-def worker_pool() -> ExplainPool:
-    """The server's worker processes (one per core), started once and shared."""
-    pool = ExplainPool()
-    threading.Thread(target=pool.warm_up, daemon=True).start()
-    return pool
-
-
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _shap_plan(
     model_digest: str, data_digest: str, target: str | None, output: int, _ws: Workspace
 ) -> ShapPlan:
-    return plan_shap(
-        prepared(_ws).bundle, explained_rows(_ws), output=output, background=background(_ws)
-    )
+    return run_model_task(
+        prepared(_ws).bundle, plan_shap, explained_rows(_ws), output=output,
+        background=background(_ws),
+    )  # fmt: skip
 
 
 def shap_plan(ws: Workspace, output: int | None = None) -> ShapPlan:
@@ -142,8 +158,9 @@ def shap_plan(ws: Workspace, output: int | None = None) -> ShapPlan:
 def shap_of_rows(ws: Workspace, X: pd.DataFrame, output: int) -> Attribution:
     """SHAP for any rows the workspace's model takes (another dataset, a test split).
 
-    Done in place when a timed probe projects it under half a second, otherwise
-    in the worker pool while this thread only waits, as for the global view.
+    Done in the sandbox's main process when a timed probe projects it under
+    half a second, otherwise in its worker processes while this thread only
+    waits, as for the global view.
     """
     return _shap_job(ws, X, output).result()
 
@@ -155,21 +172,21 @@ def _shap_job(
     *,
     shuffle: bool = False,
     first_rows: int | None = None,
-) -> ExplainJob:
-    """A finished job if a timed probe projects ``X`` under the in-place budget, else a pool job."""
+) -> RemoteJob:
+    """A job in the model's sandbox: finished at once if a probe says it is quick."""
     bundle, plan = prepared(ws).bundle, shap_plan(ws, output)
-    quick = explain_inline_if_quick(bundle, plan, X)
-    if quick is not None:
-        return finished_job(quick)
-    return worker_pool().submit_shap(bundle, X, plan=plan, shuffle=shuffle, first_rows=first_rows)
+    return RemoteJob.start(
+        bundle, X, plan=plan, shuffle=shuffle, first_rows=first_rows,
+        inline_budget_s=INLINE_BUDGET_S,
+    )  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False)
-def _jobs() -> dict[tuple[str, str, str | None, int], ExplainJob]:
+def _jobs() -> dict[tuple[str, str, str | None, int], RemoteJob]:
     return {}
 
 
-def global_shap_job(ws: Workspace, *, restart_cancelled: bool = True) -> ExplainJob:
+def global_shap_job(ws: Workspace, *, restart_cancelled: bool = True) -> RemoteJob:
     """The running or finished global SHAP job for this workspace, shared by every session.
 
     Rows are explained in random chunks (seed 0), the first ``FIRST_SAMPLE_ROWS``
@@ -180,7 +197,7 @@ def global_shap_job(ws: Workspace, *, restart_cancelled: bool = True) -> Explain
     with _JOBS_LOCK:
         jobs = _jobs()
         job = jobs.get(key)
-        if job is None or (job.cancelled and restart_cancelled):
+        if job is None or job.failed or (job.cancelled and restart_cancelled):
             job = _shap_job(
                 ws,
                 explained_rows(ws),
@@ -205,7 +222,7 @@ def _global_shap(
 def global_shap(ws: Workspace) -> Attribution:
     """SHAP for every explained row (cached by content hash and settings).
 
-    Computed in the worker pool; this thread only waits for the result.
+    Computed in the model's sandbox; this thread only waits for the result.
     """
     return worded(
         ws, _global_shap(ws.model.digest, ws.data.digest, ws.target, output_index(ws), ws)
@@ -227,7 +244,7 @@ def _row_shap(
     _ws: Workspace,
 ) -> Attribution:
     # light (one row): the workspace's plan is reused, so no probing per row
-    return explain_planned(prepared(_ws).bundle, shap_plan(_ws), row)
+    return run_model_task(prepared(_ws).bundle, explain_planned, shap_plan(_ws), row)
 
 
 def row_shap(ws: Workspace, row: pd.DataFrame) -> Attribution:
@@ -248,14 +265,11 @@ def _row_lime(
     space: OutputSpace | None,
     _ws: Workspace,
 ) -> Attribution:
-    return explain_lime(
-        prepared(_ws).bundle,
-        row,
-        output=output,
-        X_reference=prepared(_ws).X,
+    return run_model_task(
+        prepared(_ws).bundle, explain_lime, row, output=output, X_reference=prepared(_ws).X,
         random_state=random_state,
         space=space,
-    )
+    )  # fmt: skip
 
 
 def row_lime(ws: Workspace, row: pd.DataFrame, *, random_state: int = 0) -> Attribution:
@@ -308,7 +322,19 @@ def favourable_label(ws: Workspace) -> str:
 def _predictions(
     model_digest: str, data_digest: str, target: str | None, _ws: Workspace
 ) -> np.ndarray:
-    return prepared(_ws).bundle.predict_output(prepared(_ws).X)
+    return run_model_task(prepared(_ws).bundle, model_outputs, prepared(_ws).X)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _row_outputs(
+    model_digest: str, data_digest: str, target: str | None, rows: pd.DataFrame, _ws: Workspace
+) -> np.ndarray:
+    return run_model_task(prepared(_ws).bundle, model_outputs, rows)
+
+
+def row_outputs(ws: Workspace, rows: pd.DataFrame) -> np.ndarray:
+    """Model outputs for a few (possibly edited) rows, in one request to the model."""
+    return _row_outputs(ws.model.digest, ws.data.digest, ws.target, rows, ws)
 
 
 def predictions(ws: Workspace) -> np.ndarray:
@@ -338,9 +364,8 @@ def _recourse(
     settings_key: str,
     _ws: Workspace,
 ) -> RecourseResult:
-    bundle = prepared(_ws).bundle
-    return find_recourse(
-        lambda frame: bundle.predict_output(frame)[:, output], row, prepared(_ws).X,
+    return run_model_task(
+        prepared(_ws).bundle, recourse_for, row, prepared(_ws).X, output=output,
         fixed=fixed, directions=_ws.settings.directions, display_names=display_names(_ws),
         threshold=_ws.settings.threshold, score_name=_ws.settings.score_name,
     )  # fmt: skip

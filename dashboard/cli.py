@@ -8,9 +8,9 @@ import json
 import logging
 import os
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dashboard.cli_decisions import (
     add_compare_parser,
@@ -25,6 +25,8 @@ from explainers.errors import ExplainerError, describe
 from sample_models import DEMOS, Demo
 
 LOG_ENV = "WHYBOX_LOG"
+if TYPE_CHECKING:
+    from explainers.loading import PreparedData
 
 TRUST_ENV = "WHYBOX_TRUST_UNKNOWN_PICKLES"
 FILE_PROBLEM = (
@@ -36,6 +38,9 @@ UNEXPECTED = (
     "not in your files: please report it with the command you ran."
 )
 DEMO_ENV = "WHYBOX_START_WITH_DEMO"
+REQUIRE_SANDBOX_ENV = "WHYBOX_REQUIRE_SANDBOX"
+PROTECTIONS_PREFIX = "whybox: "
+REQUIRE_SANDBOX_HELP = "refuse model files when bubblewrap cannot contain them"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             help="server operator only: load pickles that need names outside the allowlist",
         )
+        cmd.add_argument("--require-sandbox", action="store_true", help=REQUIRE_SANDBOX_HELP)
     explain = sub.add_parser("explain", help="explain a dataset in batch")
     explain.add_argument("model")
     explain.add_argument("data")
@@ -74,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     add_settings_argument(explain)
     explain.add_argument("--trust-unknown-pickles", action="store_true")
+    explain.add_argument("--require-sandbox", action="store_true", help=REQUIRE_SANDBOX_HELP)
     explain.add_argument(
         "--engine",
         choices=("local", "dask"),
@@ -109,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a second model file: the report adds how it decides the same row",
     )  # fmt: skip
     report.add_argument("--trust-unknown-pickles", action="store_true")
+    report.add_argument("--require-sandbox", action="store_true", help=REQUIRE_SANDBOX_HELP)
     add_recourse_parser(sub)
     add_model_report_parser(sub)
     add_compare_parser(sub)
@@ -151,18 +159,35 @@ def _serve(args: argparse.Namespace, *, demo: bool) -> int:
     env = dict(os.environ)
     env[DEMO_ENV] = "1" if demo else "0"
     env[TRUST_ENV] = "1" if args.trust_unknown_pickles else "0"
+    env[REQUIRE_SANDBOX_ENV] = "1" if args.require_sandbox else "0"
     command = [sys.executable, "-m", "dashboard.server", str(args.port), args.host]
     print(f"whybox is starting at http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
     # replace this process, so stopping `whybox demo` (Ctrl+C, SIGTERM) stops the server
     os.execve(sys.executable, command, env)
 
 
-def _explain(args: argparse.Namespace) -> int:
-    from explainers.batch import PROBE_ROWS, explain_table, write_table
+def load_contained_files(args: argparse.Namespace) -> PreparedData:
+    """The model (in its sandbox) and the data of a command; one stderr line on protections."""
     from explainers.loading import load_files
-    from explainers.model_bundle import ModelBundle
-    from explainers.parallel import ExplainPool
-    from explainers.shap_attributions import uses_own_threads
+    from explainers.sandbox import protections, require_contained
+
+    if args.require_sandbox:
+        require_contained()
+    prepared = load_files(
+        args.model, args.data, target=args.target, trust_unknown=args.trust_unknown_pickles,
+        sandboxed=True, jobs=getattr(args, "jobs", 1),
+    )  # fmt: skip
+    info = prepared.bundle.model.info()
+    sys.stderr.write(f"{PROTECTIONS_PREFIX}{protections(info).sentence}\n")
+    return prepared
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from explainers.sandbox import start_spare
+
+    start_spare(args.jobs, keep=False)  # its imports overlap this process's
+    from explainers.batch import explain_batch, write_table
+    from explainers.model_calls import run_model_task
 
     out = Path(args.out)
     if args.engine == "dask":
@@ -171,30 +196,13 @@ def _explain(args: argparse.Namespace) -> int:
         raise ExplainerError("--out must end in .parquet or .csv.", "For example: --out out.csv")
     if args.rows is not None and args.rows < 1:
         raise ExplainerError("--rows must be at least 1.", "Leave it out to explain every row.")
-    # --jobs 1: explain in this process (no worker to start)
-    pool = None if args.jobs == 1 else ExplainPool(args.jobs)
-
-    def start_workers(bundle: ModelBundle) -> None:
-        # LIME and shap's single-threaded code gain from workers: start them while the data loads
-        many_rows = args.rows is None or args.rows > 2 * PROBE_ROWS
-        if pool is not None and many_rows:
-            if args.method != "shap" or not uses_own_threads(bundle):
-                threading.Thread(target=pool.warm_up, daemon=True).start()
-
-    try:
-        prepared = load_files(
-            args.model, args.data, target=args.target, trust_unknown=args.trust_unknown_pickles,
-            model_loaded=start_workers,
-        )  # fmt: skip
-        X = prepared.X if args.rows is None else prepared.X.iloc[: args.rows]
-        settings, _ = resolve_settings(
-            args.settings, args.model, prepared, data_name=Path(args.data).name
-        )
-        output = prepared.bundle.output_index(args.class_name or settings.favourable)
-        table = explain_table(prepared.bundle, X, method=args.method, output=output, pool=pool)
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    prepared = load_contained_files(args)
+    X = prepared.X if args.rows is None else prepared.X.iloc[: args.rows]
+    settings, _ = resolve_settings(
+        args.settings, args.model, prepared, data_name=Path(args.data).name
+    )
+    output = prepared.bundle.output_index(args.class_name or settings.favourable)
+    table = run_model_task(prepared.bundle, explain_batch, X, method=args.method, output=output)
     write_table(table, out)
     for note in prepared.bundle.notes:  # how the file is explained, when not as itself
         print(f"note: {note}")
@@ -236,16 +244,16 @@ def _explain_dask(args: argparse.Namespace, out: Path) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from explainers.sandbox import start_spare
+
+    start_spare(1, keep=False)  # its imports overlap this process's
     from dashboard.report import report_html, report_pdf
     from explainers.decision import find_row, summarise_decision
-    from explainers.loading import load_files
 
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".htm", ".pdf"):
         raise ExplainerError("--out must end in .html or .pdf.", "For example: --out report.pdf")
-    prepared = load_files(
-        args.model, args.data, target=args.target, trust_unknown=args.trust_unknown_pickles
-    )
+    prepared = load_contained_files(args)
     data_name = Path(args.data).name
     settings, source = resolve_settings(args.settings, args.model, prepared, data_name=data_name)
     if args.class_name:
@@ -263,11 +271,13 @@ def _report(args: argparse.Namespace) -> int:
     )
     other = None
     if args.challenger:
+        from explainers.loading import load_files
         from explainers.model_comparison import check_comparable
 
         second = load_files(
-            args.challenger, args.data, target=args.target, trust_unknown=args.trust_unknown_pickles
-        )
+            args.challenger, args.data, target=args.target,
+            trust_unknown=args.trust_unknown_pickles, sandboxed=True,
+        )  # fmt: skip
         a, b = prepared.bundle, second.bundle
         check_comparable(a.task, a.output_labels, b.task, b.output_labels)
         other = summarise_decision(

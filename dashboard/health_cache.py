@@ -40,6 +40,8 @@ from explainers.fairness import (
     group_fairness,
 )
 from explainers.loading import prepare
+from explainers.model_bundle import model_outputs
+from explainers.model_calls import run_model_task
 from explainers.performance import (
     Performance,
     SplitComparison,
@@ -243,7 +245,7 @@ def _scored(
         frame = frame[frame[column].astype(str) == value]
     target = target if target in frame.columns else None
     prepared = prepare(cache.prepared(_ws).bundle, frame, target=target)
-    outputs = prepared.bundle.predict_output(prepared.X)
+    outputs = run_model_task(prepared.bundle, model_outputs, prepared.X)
     return Scored(frame, prepared.X, prepared.y_true, outputs)
 
 

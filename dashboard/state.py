@@ -26,6 +26,8 @@ class UploadedFile:
     name: str
     digest: str
     raw: bytes
+    scope: str = ""
+    """Who the file belongs to: a session for an uploaded model (its sandbox is its own)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -252,6 +252,26 @@ def needs_workers(bundle: ModelBundle, settings: TableSettings) -> bool:
     return settings.shap_plan is not None and not uses_own_threads(bundle, settings.shap_plan)
 
 
+def explain_batch(
+    bundle: ModelBundle,
+    X: pd.DataFrame,
+    *,
+    method: Method = "shap",
+    output: int | None = None,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """:func:`explain_table` with the pool of the process the model lives in.
+
+    The CLI calls it through :func:`~explainers.model_calls.run_model_task`:
+    a sandbox chunks the rows across the workers it forked after loading.
+    """
+    from explainers.parallel import local_pool
+
+    return explain_table(
+        bundle, X, method=method, output=output, random_state=random_state, pool=local_pool()
+    )
+
+
 def attribution_columns(table: pd.DataFrame) -> list[str]:
     """The numeric columns of a batch table other than the row id and prediction."""
     return [

@@ -20,7 +20,8 @@ from explainers.decision_settings import DecisionSettings
 from explainers.errors import DataValidationError
 from explainers.lime_attributions import comparable_space, explain_lime
 from explainers.loading import PreparedData
-from explainers.model_bundle import Task
+from explainers.model_bundle import ModelBundle, Task
+from explainers.model_calls import run_model_task
 from explainers.reasons import (
     Reasons,
     display_view,
@@ -266,26 +267,50 @@ def summarise_decision(
     """
     if row_id not in prepared.X.index:
         raise _unknown_row(prepared.X.index, row_id, data_name)
-    bundle = prepared.bundle
+    return run_model_task(
+        prepared.bundle, decide, prepared.X, row_id, output=output, settings=settings,
+        model_name=model_name, model_card=model_card, data_name=data_name, row_label=row_label,
+    )  # fmt: skip
+
+
+def decide(
+    bundle: ModelBundle,
+    X: pd.DataFrame,
+    row_id: object,
+    *,
+    output: int | None = None,
+    settings: DecisionSettings | None = None,
+    model_name: str | None = None,
+    model_card: Mapping[str, object] | None = None,
+    data_name: str = "the dataset",
+    row_label: str | None = None,
+) -> DecisionSummary:
+    """:func:`summarise_decision` where the model lives (``X``: the aligned dataset).
+
+    A model-touching function: call it through
+    :func:`~explainers.model_calls.run_model_task`.
+    """
+    if row_id not in X.index:
+        raise _unknown_row(X.index, row_id, data_name)
     settings = settings or DecisionSettings()
     regression = bundle.task == "regression"
     favourable_label = None if regression else settings.favourable
-    k = _output(prepared, output, favourable_label)
+    k = _output(bundle, output, favourable_label)
     label = None if regression else favourable_label or bundle.output_labels[k]
     score_name = settings.score_name
     display_names = settings.display_names
     fixed = settings.fixed
     threshold = settings.threshold
-    row = prepared.X.loc[[row_id]]
+    row = X.loc[[row_id]]
 
-    background = prepared.X
+    background = X
     if len(background) > BACKGROUND_ROWS:
         background = background.sample(n=BACKGROUND_ROWS, random_state=0)
     shap_row = explain_shap(bundle, row, output=k, background=background)
     lime_space = comparable_space(bundle, shap_row.output_space)
     lime_runs = {
         seed: explain_lime(
-            bundle, row, output=k, X_reference=prepared.X, random_state=seed, space=lime_space
+            bundle, row, output=k, X_reference=X, random_state=seed, space=lime_space
         )
         for seed in STABILITY_SEEDS
     }
@@ -312,7 +337,7 @@ def summarise_decision(
         recourse = find_recourse(
             lambda frame: bundle.predict_output(frame)[:, k],
             row,
-            prepared.X,
+            X,
             threshold=threshold,
             fixed=fixed,
             directions=settings.directions,
@@ -325,7 +350,7 @@ def summarise_decision(
         model_type=bundle.name,
         training_data=None if card.get("training_data") is None else str(card["training_data"]),
         data_name=data_name,
-        n_rows=len(prepared.X),
+        n_rows=len(X),
         whybox_version=_version(),
         generated_at=datetime.now(UTC),
         method=_method_text(shap_row, recourse, fixed, display_names),
@@ -346,8 +371,7 @@ def summarise_decision(
     )
 
 
-def _output(prepared: PreparedData, output: int | None, favourable_label: str | None) -> int:
-    bundle = prepared.bundle
+def _output(bundle: ModelBundle, output: int | None, favourable_label: str | None) -> int:
     if output is None:
         return bundle.output_index(favourable_label)
     if favourable_label is not None and bundle.output_index(favourable_label) != output:

@@ -33,13 +33,43 @@ def digest(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def load_model(raw: bytes, filename: str, *, trust_unknown: bool = False) -> ModelBundle:
+def load_model(
+    raw: bytes,
+    filename: str,
+    *,
+    trust_unknown: bool = False,
+    sandboxed: bool = False,
+    scope: str = "",
+    jobs: int | None = None,
+) -> ModelBundle:
     """Safely load model bytes and validate the model.
+
+    Parameters
+    ----------
+    raw, filename
+        The model file's bytes and name.
+    trust_unknown : bool, default False
+        The operator's opt-in to pickles outside the allowlist.
+    sandboxed : bool, default False
+        Load it in a sandbox process (:mod:`explainers.sandbox`) and return a
+        handle; the server and the CLI always do. In process otherwise (tests,
+        trusted files).
+    scope : str
+        Who the sandbox belongs to (one session's uploads never share one).
+    jobs : int, optional
+        Worker processes the sandbox may fork for long jobs.
 
     Raises
     ------
     ModelLoadError, UnsupportedModelError
     """
+    if sandboxed:
+        from explainers.sandbox import load_contained
+
+        return load_contained(
+            raw, filename, trust_unknown=trust_unknown, max_bytes=MAX_UPLOAD_BYTES,
+            scope=scope, jobs=jobs,
+        )  # fmt: skip
     loaded = load_model_bytes(
         raw, filename, trust_unknown=trust_unknown, max_bytes=MAX_UPLOAD_BYTES
     )
@@ -121,12 +151,15 @@ def load_files(
     target: str | None = None,
     trust_unknown: bool = False,
     model_loaded: Callable[[ModelBundle], None] | None = None,
+    sandboxed: bool = False,
+    jobs: int | None = None,
 ) -> PreparedData:
     """Load a model file and a dataset file from disk (the CLI's entry point).
 
     The dataset has no memory budget here: batch runs on the user's own machine.
     ``model_loaded(bundle)`` is called before the dataset is read (the CLI
     starts its worker processes then, while the data loads).
+    ``sandboxed`` and ``jobs`` are those of :func:`load_model`.
 
     Raises
     ------
@@ -144,7 +177,10 @@ def load_files(
             TOO_LARGE.format(size_mb=size / 2**20, limit_mb=MAX_UPLOAD_BYTES / 2**20),
             TOO_LARGE_HINT,
         )
-    bundle = load_model(model_path.read_bytes(), model_path.name, trust_unknown=trust_unknown)
+    bundle = load_model(
+        model_path.read_bytes(), model_path.name, trust_unknown=trust_unknown,
+        sandboxed=sandboxed, jobs=jobs,
+    )  # fmt: skip
     if model_loaded is not None:
         model_loaded(bundle)
     frame = load_dataset(data_path.read_bytes(), data_path.name)

@@ -276,11 +276,30 @@ def align_data(
     Columns are matched by name (order does not matter; extra columns are
     ignored). A model fitted without column names takes the frame's columns,
     less the target, by position; the bundle returned then carries those names.
+    The check predicts the first 256 rows where the model lives (its sandbox,
+    for a handle).
 
     Raises
     ------
     DataValidationError
         Missing columns, wrong width, or values the model cannot use.
+    """
+    from explainers.model_calls import run_model_task
+
+    bundle, X = select_columns(bundle, frame, target=target)
+    run_model_task(bundle, check_predicts, X.iloc[: min(len(X), 256)])
+    return bundle, X
+
+
+def select_columns(
+    bundle: ModelBundle, frame: pd.DataFrame, *, target: str | None = None
+) -> tuple[ModelBundle, pd.DataFrame]:
+    """The columns of :func:`align_data`, without asking the model anything.
+
+    Raises
+    ------
+    DataValidationError
+        Missing columns or wrong width.
     """
     features = frame.drop(columns=[target]) if target and target in frame else frame
     if bundle.uses_feature_names:
@@ -290,17 +309,29 @@ def align_data(
             raise DataValidationError(
                 MISSING_COLUMNS.format(n=len(missing), names=shown), MISSING_COLUMNS_HINT
             )
-        X = features.loc[:, list(bundle.feature_names)]
-    else:
-        expected = len(bundle.feature_names) or features.shape[1]
-        if features.shape[1] != expected:
-            raise DataValidationError(
-                WRONG_WIDTH.format(expected=expected, got=features.shape[1]), WRONG_WIDTH_HINT
-            )
-        X = features
-        bundle = dataclasses.replace(bundle, feature_names=tuple(str(c) for c in X.columns))
-    bundle.predict_output(X.iloc[: min(len(X), 256)])
-    return bundle, X
+        return bundle, features.loc[:, list(bundle.feature_names)]
+    expected = len(bundle.feature_names) or features.shape[1]
+    if features.shape[1] != expected:
+        raise DataValidationError(
+            WRONG_WIDTH.format(expected=expected, got=features.shape[1]), WRONG_WIDTH_HINT
+        )
+    renamed = dataclasses.replace(bundle, feature_names=tuple(str(c) for c in features.columns))
+    return renamed, features
+
+
+def check_predicts(bundle: ModelBundle, X: pd.DataFrame) -> None:
+    """Raise the model's prediction failure on ``X`` in whybox's words, if it has one.
+
+    Raises
+    ------
+    DataValidationError, UnsupportedModelError
+    """
+    bundle.predict_output(X)
+
+
+def model_outputs(bundle: ModelBundle, X: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """``bundle.predict_output(X)`` as a function, for ``run_model_task``."""
+    return bundle.predict_output(X)
 
 
 def _check_fitted(model: Any) -> None:

@@ -6,8 +6,11 @@ what-if, PDP, the health pages' predictions) is a module-level function of
 and returning plain data: frozen dataclasses of numpy arrays, numbers, text,
 tuples or pandas frames. The dashboard and the CLI never call such a function
 directly; they call :func:`run_model_task`, which runs it where the model
-lives (the model's sandbox process once loaded contained; in process when the
-bundle is an ordinary one, as in the unit tests).
+lives: in the model's sandbox process when the bundle is a handle made by
+:func:`explainers.sandbox.load_contained` (the function is named by its
+qualified name, only functions of ``explainers`` are accepted, and arguments
+and result cross as :mod:`explainers.wire` frames, never pickles); in process
+when the bundle holds the model itself, as in the unit tests.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
 from explainers.model_bundle import ModelBundle
+from explainers.sandbox import SandboxedModel, function_name
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,7 +44,19 @@ def run_model_task(
     Returns
     -------
     Whatever ``task`` returns: plain data that can cross a process boundary.
+
+    Raises
+    ------
+    TypeError
+        If ``task`` is not a module-level function of ``explainers``.
+    ExplainerError
+        What ``task`` raised; :class:`~explainers.sandbox.SandboxCrashed` if
+        the model's process crashed, hung or hit a limit.
     """
+    function_name(task)  # the same rule in process as in a sandbox
+    if isinstance(bundle.model, SandboxedModel):
+        result: R = bundle.model.call(task, (bundle, *args), dict(kwargs))
+        return result
     return task(bundle, *args, **kwargs)
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from explainers.encoding import is_categorical
-from explainers.model_bundle import ModelBundle
+from explainers.model_bundle import ModelBundle, model_outputs
+from explainers.model_calls import run_model_task
 from explainers.results import GlobalImportance
 
 _NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -36,13 +37,13 @@ def describe_model_in_words(
     what = f"“{target}”" if target else "its outcome"
     n_features = len(bundle.feature_names)
     if bundle.task == "regression":
-        predictions = bundle.predict_output(X)[:, 0]
+        predictions = run_model_task(bundle, model_outputs, X)[:, 0]
         low, high = np.percentile(predictions, [5, 95])
         return (
             f"This {bundle.name} predicts {what} as a number from {n_features} columns. "
             f"On these {len(X):,} rows most predictions lie between {low:,.4g} and {high:,.4g}."
         )
-    labels = bundle.predict_labels(X)
+    labels = bundle.labels_from_output(run_model_task(bundle, model_outputs, X))
     label = bundle.output_labels[output]
     share = float(np.mean(labels == label))
     classes = " or ".join(f"“{c}”" for c in bundle.output_labels)

@@ -70,7 +70,7 @@ WORKER_DIED = "A worker process stopped while explaining ({reason})."
 WORKER_DIED_HINT = "The machine may be out of memory; try fewer rows."
 
 Progress = Callable[[int, int], None]
-StartMethod = Literal["forkserver", "spawn"]
+StartMethod = Literal["forkserver", "spawn", "fork"]
 _WHOLE_TABLE_KINDS = frozenset({"native", "linear"})
 _WORKER_PAYLOADS: OrderedDict[str, tuple[str, ModelBundle, object]] = OrderedDict()
 _WORKER_KEEP = 4
@@ -335,10 +335,11 @@ class ExplainPool:
     ----------
     n_jobs : int, optional
         Worker processes; defaults to every core this process may use.
-    start_method : {"forkserver", "spawn"}
+    start_method : {"forkserver", "spawn", "fork"}
         ``forkserver`` (default) imports the libraries once and forks clean
         workers from that server; never ``fork`` a threaded server (OpenMP
-        and Streamlit threads do not survive a fork).
+        and Streamlit threads do not survive a fork). A model's sandbox
+        process, which has no threads of its own yet, uses ``fork``.
 
     Examples
     --------
@@ -534,3 +535,250 @@ def split_rows(
     n_chunks = max(n_jobs * CHUNKS_PER_WORKER, math.ceil(len(order) / max_chunk_rows))
     tail = [c for c in np.array_split(order, min(n_chunks, len(order))) if len(c)]
     return head + tail
+
+
+# ------------------------------------------------ jobs run where the model lives
+#
+# The dashboard's long jobs run in the model's own process (its sandbox): the
+# functions below are called through ``run_model_task`` and keep their
+# ExplainJobs in that process, in ``_JOBS``; the server holds a RemoteJob.
+
+_LOCAL_POOL: ExplainPool | None = None
+_LOCAL_POOL_LOCK = threading.Lock()
+_JOBS: OrderedDict[str, ExplainJob] = OrderedDict()
+_JOBS_KEPT = 32
+UNKNOWN_JOB = "This explanation is no longer running (the model's process was restarted)."
+UNKNOWN_JOB_HINT = "Open the page again to start it anew."
+
+
+@dataclass(frozen=True, slots=True)
+class JobTicket:
+    """Names a job kept in the model's process."""
+
+    job_id: str
+    total_rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class JobStatus:
+    """Where a job stands: rows finished, whether it is over, and what finished so far."""
+
+    rows_done: int
+    total_rows: int
+    done: bool
+    cancelled: bool
+    partial: Attribution | None = None
+
+
+def use_local_pool(pool: ExplainPool) -> None:
+    """Make ``pool`` the pool of this process (a sandbox forks its own after loading)."""
+    global _LOCAL_POOL
+    with _LOCAL_POOL_LOCK:
+        _LOCAL_POOL = pool
+
+
+def local_pool() -> ExplainPool | None:
+    """This process's pool, started on first use; None where it runs single-process.
+
+    A sandbox started with one job has no pool: its work runs in its own thread.
+    Outside a sandbox (tests, trusted in-process use) a forkserver pool starts.
+    """
+    global _LOCAL_POOL
+    with _LOCAL_POOL_LOCK:
+        if _LOCAL_POOL is None and not _in_single_process_sandbox():
+            _LOCAL_POOL = ExplainPool()
+        return _LOCAL_POOL
+
+
+def _in_single_process_sandbox() -> bool:
+    return os.environ.get("WHYBOX_SANDBOX_JOBS") == "1"
+
+
+def start_shap_job(
+    bundle: ModelBundle,
+    X: pd.DataFrame,
+    *,
+    plan: ShapPlan,
+    shuffle: bool = False,
+    first_rows: int | None = None,
+    inline_budget_s: float = INLINE_BUDGET_S,
+) -> JobTicket:
+    """Start SHAP of ``X`` in this process's pool, or finish it here if a probe says it is quick.
+
+    Returns
+    -------
+    JobTicket
+        For :func:`job_status`, :func:`job_result` and :func:`cancel_job`.
+    """
+    quick = explain_inline_if_quick(bundle, plan, X, budget_s=inline_budget_s)
+    pool = local_pool() if quick is None else None
+    if quick is not None:
+        job = finished_job(quick)
+    elif pool is None:
+        job = finished_job(explain_planned(bundle, plan, X, row_positions=np.arange(len(X))))
+    else:
+        job = pool.submit_shap(bundle, X, plan=plan, shuffle=shuffle, first_rows=first_rows)
+    ticket = JobTicket(uuid.uuid4().hex, job.total_rows)
+    _JOBS[ticket.job_id] = job
+    while len(_JOBS) > _JOBS_KEPT:
+        _JOBS.popitem(last=False)
+    return ticket
+
+
+def _job(ticket: JobTicket) -> ExplainJob:
+    job = _JOBS.get(ticket.job_id)
+    if job is None:
+        raise ExplainerError(UNKNOWN_JOB, UNKNOWN_JOB_HINT)
+    return job
+
+
+def job_status(bundle: ModelBundle, ticket: JobTicket, *, with_partial: bool = False) -> JobStatus:
+    """Rows done so far, whether the job is over, and (if asked) the rows finished so far."""
+    job = _job(ticket)
+    done_rows, total = job.progress()
+    partial = job.partial() if with_partial else None
+    return JobStatus(done_rows, total, job.done(), job.cancelled, partial)
+
+
+def job_result(bundle: ModelBundle, ticket: JobTicket) -> Attribution:
+    """The whole result (raises what :meth:`ExplainJob.result` raises)."""
+    return _job(ticket).result()
+
+
+def cancel_job(bundle: ModelBundle, ticket: JobTicket) -> None:
+    """Cancel the chunks of the job not started yet."""
+    _job(ticket).cancel()
+
+
+class RemoteJob:
+    """An :class:`ExplainJob` that runs where the bundle's model lives, read from anywhere.
+
+    The same methods as :class:`ExplainJob`; each asks the model's process
+    through :func:`~explainers.model_calls.run_model_task` (a status is reused
+    for ``reuse_s`` seconds, so a page polling three methods asks once).
+    """
+
+    def __init__(self, bundle: ModelBundle, ticket: JobTicket, *, reuse_s: float = 0.05) -> None:
+        self._bundle = bundle
+        self._ticket = ticket
+        self._reuse_s = reuse_s
+        self._lock = threading.Lock()
+        self._status: JobStatus | None = None
+        self._asked = 0.0
+        self._result: Attribution | None = None
+        self._error: ExplainerError | None = None
+        self.total_rows = ticket.total_rows
+
+    @classmethod
+    def start(
+        cls,
+        bundle: ModelBundle,
+        X: pd.DataFrame,
+        *,
+        plan: ShapPlan,
+        shuffle: bool = False,
+        first_rows: int | None = None,
+        inline_budget_s: float = INLINE_BUDGET_S,
+    ) -> RemoteJob:
+        """Start :func:`start_shap_job` where the model lives."""
+        from explainers.model_calls import run_model_task
+
+        ticket = run_model_task(
+            bundle, start_shap_job, X, plan=plan, shuffle=shuffle, first_rows=first_rows,
+            inline_budget_s=inline_budget_s,
+        )  # fmt: skip
+        return cls(bundle, ticket)
+
+    def _ask(self, *, with_partial: bool = False) -> JobStatus | None:
+        from explainers.model_calls import run_model_task
+
+        with self._lock:
+            fresh = time.monotonic() - self._asked < self._reuse_s
+            if self._error is not None or (self._status is not None and self._status.done):
+                return self._status
+            if fresh and not with_partial:
+                return self._status
+            try:
+                status = run_model_task(
+                    self._bundle, job_status, self._ticket, with_partial=with_partial
+                )
+            except ExplainerError as error:  # the model's process died or was restarted
+                self._error = error
+                return self._status
+            self._status, self._asked = status, time.monotonic()
+            return status
+
+    @property
+    def failed(self) -> bool:
+        """True when the model's process stopped while the job ran."""
+        return self._error is not None
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether :meth:`cancel` was called."""
+        status = self._ask()
+        return status is not None and status.cancelled
+
+    def progress(self) -> tuple[int, int]:
+        """(rows explained so far, rows in the job)."""
+        status = self._ask()
+        return (0, self.total_rows) if status is None else (status.rows_done, status.total_rows)
+
+    def done(self) -> bool:
+        """True when the job finished, failed or was cancelled (or its process stopped)."""
+        status = self._ask()
+        return self._error is not None or (status is not None and status.done)
+
+    def cancel(self) -> None:
+        """Drop the chunks not started yet."""
+        from explainers.model_calls import run_model_task
+
+        try:
+            run_model_task(self._bundle, cancel_job, self._ticket)
+        except ExplainerError as error:
+            self._error = error
+        with self._lock:
+            self._asked = 0.0
+
+    def partial(self) -> Attribution | None:
+        """The rows finished so far (a random sample if shuffled)."""
+        if self._result is not None:
+            return self._result
+        status = self._ask(with_partial=True)
+        return None if status is None else status.partial
+
+    def result(self, timeout: float | None = None) -> Attribution:
+        """The whole table, rows in input order (waits for it)."""
+        from explainers.model_calls import run_model_task
+
+        if self._result is not None:
+            return self._result
+        if self._error is not None:
+            raise self._error
+        while not self.done():
+            time.sleep(0.05)
+        if self._error is not None:
+            raise self._error
+        self._result = run_model_task(self._bundle, job_result, self._ticket)
+        return self._result
+
+    def wait(
+        self,
+        *,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+        poll_s: float = 0.1,
+    ) -> Attribution:
+        """As :meth:`ExplainJob.wait`."""
+        last = -1
+        while not self.done():
+            if cancel is not None and cancel.is_set():
+                self.cancel()
+            done, total = self.progress()
+            if progress is not None and done != last:
+                progress(done, total)
+                last = done
+            time.sleep(poll_s)
+        if progress is not None:
+            progress(*self.progress())
+        return self.result()

@@ -21,6 +21,13 @@ def shown(markdown: str) -> str:
 SAMPLES = ROOT / "sample_models"
 
 
+def error_lines(stderr: str) -> list[str]:
+    """A command's stderr less the one ``whybox:`` line that states the sandbox's protections."""
+    from dashboard.cli import PROTECTIONS_PREFIX
+
+    return [line for line in stderr.splitlines() if not line.startswith(PROTECTIONS_PREFIX)]
+
+
 @pytest.fixture(scope="session")
 def clf_data() -> tuple[pd.DataFrame, np.ndarray]:
     X, y = make_classification(n_samples=200, n_features=6, n_informative=4, random_state=0)

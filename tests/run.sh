@@ -14,6 +14,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' || missing+=(libseccomp2)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]} (browser tests, PDF checks, model sandbox)"
     $SUDO apt-get update -qq

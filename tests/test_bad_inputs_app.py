@@ -105,7 +105,9 @@ def test_upload(
     else:
         assert not at.error, [e.value for e in at.error]
         assert current.data.digest == digest(files.data.read_bytes())
-        assert current.model.digest == digest(files.model.read_bytes())
+        # an uploaded model's cache key is its content hash within this session
+        assert current.model.scope
+        assert current.model.digest == f"{digest(files.model.read_bytes())}.{current.model.scope}"
         assert current.target == case.target
         assert at.title[0].value == "Overview"
 

@@ -133,14 +133,16 @@ def test_split_rows_puts_a_small_sample_first() -> None:
     assert max(len(c) for c in chunks) <= 300
 
 
-def test_cached_global_and_row_shap_equal_serial() -> None:
+def test_cached_global_and_row_shap_equal_serial(loan) -> None:
+    """The dashboard's results come from the model's sandbox; the serial values from a
+    copy of the same model loaded in this process."""
     from dashboard import cache
     from dashboard.actions import demo_workspace
 
     ws = demo_workspace("loan")
-    bundle, rows = cache.prepared(ws).bundle, cache.explained_rows(ws)
+    rows = cache.explained_rows(ws)
     serial = explain_shap(
-        bundle, rows, output=cache.output_index(ws), background=cache.background(ws)
+        loan.bundle, rows, output=cache.output_index(ws), background=cache.background(ws)
     )
     _assert_same(cache.global_shap(ws), serial)
     _assert_same(cache.global_shap(ws), serial)  # second call: from the cache
@@ -163,17 +165,19 @@ def test_a_slow_job_is_left_to_the_pool(loan) -> None:
 
 
 @pytest.mark.parametrize("in_place", [True, False])
-def test_shap_of_other_rows_equals_serial_in_place_or_in_the_pool(monkeypatch, in_place) -> None:
-    """Health pages explain other datasets with the workspace's plan, never in the
-    server thread when the work is heavy: both routes give the serial values."""
+def test_shap_of_other_rows_equals_serial_in_place_or_in_the_pool(
+    monkeypatch, in_place, loan
+) -> None:
+    """Health pages explain other datasets with the workspace's plan, in the model's
+    sandbox (in its main process, or its own workers when the work is heavy): both
+    routes give the serial values of the same model loaded here."""
     from dashboard import cache
     from dashboard.actions import demo_workspace
 
     ws = demo_workspace("loan")
     if not in_place:  # as if the probe projected more than the in-place budget
-        monkeypatch.setattr(cache, "explain_inline_if_quick", lambda *args, **kwargs: None)
-    bundle = cache.prepared(ws).bundle
+        monkeypatch.setattr(cache, "INLINE_BUDGET_S", 0.0)
     other = pd.read_csv(SAMPLES / "loan_current.csv").drop(columns="creditability")
-    other = align_data(bundle, other)[1].iloc[:300]
-    serial = explain_shap(bundle, other, output=0, background=cache.background(ws))
+    other = align_data(cache.prepared(ws).bundle, other)[1].iloc[:300]
+    serial = explain_shap(loan.bundle, other, output=0, background=cache.background(ws))
     _assert_same(cache.shap_of_rows(ws, other, output=0), serial)

@@ -20,7 +20,7 @@ from explainers.decision import DecisionSummary, find_row, summarise_decision
 from explainers.errors import DataValidationError
 from explainers.loading import PreparedData, load_files
 from sample_models import DEMOS
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, error_lines
 
 LOAN = DEMOS["loan"]
 MODEL = str(SAMPLES / LOAN.model_file)
@@ -276,7 +276,7 @@ def test_cli_unknown_row_is_one_error_line(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )  # fmt: skip
     assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
+    lines = error_lines(result.stderr)
     assert len(lines) == 1 and lines[0].startswith("error: There is no row '5000'")
     assert not out.exists()
 
@@ -296,7 +296,7 @@ def test_cli_bad_input_exits_2(
 ) -> None:  # fmt: skip
     monkeypatch.chdir(tmp_path)
     assert main(["report", MODEL, DATA, "--row", "1", *extra]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
+    err = error_lines(capsys.readouterr().err.strip())
     assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
 
 

@@ -55,7 +55,9 @@ data_file = right.file_uploader(
 if model_file is not None and data_file is not None:
     request_chart_library()  # charts come next; load them while the form is filled in
     try:
-        model_upload = actions.uploaded(model_file.name, model_file.getvalue())
+        model_upload = actions.uploaded(
+            model_file.name, model_file.getvalue(), scope=actions.session_scope()
+        )
         data_upload = actions.uploaded(data_file.name, data_file.getvalue())
         bundle = cache.model_of(model_upload)
         frame = cache.dataset(data_upload)

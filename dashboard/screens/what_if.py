@@ -47,8 +47,7 @@ for position, column in enumerate(order):
 edited = apply_edits(row, edits)
 k = cache.output_index(ws)
 try:
-    before = float(prepared.bundle.predict_output(row)[0, k])
-    after = float(prepared.bundle.predict_output(edited)[0, k])
+    before, after = (float(v) for v in cache.row_outputs(ws, pd.concat([row, edited]))[:, k])
     shap_edited = display_view(cache.row_shap(ws, edited), binary=prepared.bundle.task == "binary")
 except ExplainerError as error:
     show_error(error)

@@ -1,0 +1,674 @@
+"""One sandbox process per loaded model; the server and the CLI hold only a handle.
+
+Everything that touches an uploaded model runs in a process started here:
+
+- on Linux with bubblewrap (``bwrap``): its own network namespace (no
+  network), its own PID, IPC and UTS namespaces, user ``nobody`` (65534) with
+  no capabilities, a new session, killed with its parent; the file system is
+  a read-only view of only the Python installation, the shared libraries
+  under ``/usr/lib`` and whybox's ``explainers`` package (no ``/home``,
+  ``/etc``, ``/usr/bin``, no other uploads), plus a private empty ``/tmp``;
+- in every mode (also without bwrap): limits on address space, file size,
+  open files and core dumps, and a seccomp filter where ``pyseccomp`` and
+  libseccomp exist (see :mod:`explainers.sandbox_worker`); a per-request
+  deadline enforced from this side by killing the process.
+
+The handle is an ordinary :class:`~explainers.model_bundle.ModelBundle` whose
+``model`` is a :class:`SandboxedModel`: task, class labels and feature names
+are there, and :func:`explainers.model_calls.run_model_task` sends work to the
+model's process. Replies are :mod:`explainers.wire` frames, never pickles.
+A crash, a hang or a limit costs only that model: the next call starts a new
+sandbox from the same bytes. Sandboxes are kept in a least-recently-used set
+(:data:`MAX_LIVE` at most), stopped after :data:`IDLE_STOP_S` idle seconds,
+and killed when this process exits. One spare sandbox is kept started, so a
+model loads without waiting for a fresh process's imports.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from explainers import sandbox_protocol as protocol
+from explainers.errors import ExplainerError, ModelLoadError
+from explainers.model_bundle import ModelBundle
+from explainers.sandbox_protocol import SandboxInfo
+from explainers.sandbox_worker import FILE_ENV, JOBS_ENV, MEMORY_ENV
+from explainers.wire import WireError
+
+MODE_ENV = "WHYBOX_SANDBOX"
+TIMEOUT_ENV = "WHYBOX_SANDBOX_TIMEOUT_S"
+SPARES_ENV = "WHYBOX_SANDBOX_SPARES"
+Mode = Literal["bwrap", "process"]
+DEFAULT_TIMEOUT_S = 300.0
+START_TIMEOUT_S = 120.0
+LOAD_TIMEOUT_S = 120.0
+MAX_LIVE = 8
+IDLE_STOP_S = 900.0
+NOBODY = 65534
+TMP_SIZE_MB = 2048
+
+CRASHED_LOADING = "This model crashed while loading; nothing else was affected."
+CRASHED_WORKING = "This model crashed while working on your request; nothing else was affected."
+TOO_SLOW = (
+    "This model took longer than {seconds:.0f} s on one request and was stopped; "
+    "nothing else was affected."
+)
+OUT_OF_MEMORY = (
+    "This model needed more than its memory allowance ({memory_mb:,} MB); "
+    "nothing else was affected."
+)
+INTERNAL = "The model failed while working on your request; nothing else was affected."
+CRASHED_HINT = (
+    "The file may be damaged, or made to attack the server. Other sessions and models keep "
+    "working; check the model where it was trained, or save it in a safer format (skops)."
+)
+NOT_CONTAINED = (
+    "Uploaded models are NOT contained on this server: bubblewrap (bwrap) is not available, "
+    "so a model runs in a separate process with resource limits only."
+)
+SANDBOX_REQUIRED = "This server only accepts uploads it can contain, and bwrap is not available."
+SANDBOX_REQUIRED_HINT = "Ask the operator to install bubblewrap, or use a bundled demo."
+REFUSED_NAME = "only module-level functions of whybox's explainers package run in a sandbox"
+
+log = logging.getLogger("whybox.sandbox")
+
+
+class SandboxCrashed(ExplainerError):
+    """The model's sandbox process crashed, hung or hit a limit (and was stopped)."""
+
+    default_hint = CRASHED_HINT
+
+
+# ------------------------------------------------------------------ configuration
+
+
+def _timeout_s() -> float:
+    return float(os.environ.get(TIMEOUT_ENV, DEFAULT_TIMEOUT_S))
+
+
+def _wanted_mode() -> str:
+    return os.environ.get(MODE_ENV, "auto")
+
+
+_PROBED: dict[str, bool] = {}
+_PROBE_LOCK = threading.Lock()
+
+
+def bwrap_available() -> bool:
+    """Whether bubblewrap is installed and can start a contained Python here (checked once)."""
+    with _PROBE_LOCK:
+        if "bwrap" not in _PROBED:
+            _PROBED["bwrap"] = _probe_bwrap()
+        return _PROBED["bwrap"]
+
+
+def _probe_bwrap() -> bool:
+    if shutil.which("bwrap") is None or not sys.platform.startswith("linux"):
+        return False
+    command = [*_bwrap_args(), sys.executable, "-S", "-c", "import os; os.listdir('/tmp')"]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    if done.returncode != 0:
+        reason = done.stderr[-500:].decode(errors="replace")
+        log.warning("bwrap cannot start a sandbox here: %s", reason)
+    return done.returncode == 0
+
+
+def mode() -> Mode:
+    """``bwrap`` where bubblewrap works (unless ``WHYBOX_SANDBOX=process``), else ``process``."""
+    if _wanted_mode() == "process":
+        return "process"
+    return "bwrap" if bwrap_available() else "process"
+
+
+@dataclass(frozen=True, slots=True)
+class Protections:
+    """Which protections an uploaded model runs under, in words.
+
+    Parameters
+    ----------
+    contained : bool
+        True when the model runs in bubblewrap (no network, files, or other uploads).
+    items : tuple of str
+        One short phrase per protection.
+    """
+
+    contained: bool
+    items: tuple[str, ...]
+
+    @property
+    def sentence(self) -> str:
+        """One line: what is on, or that uploads are not contained."""
+        head = "Model contained (bubblewrap)" if self.contained else NOT_CONTAINED
+        return f"{head}: " + "; ".join(self.items) + "."
+
+
+def protections(info: SandboxInfo | None = None) -> Protections:
+    """The protections of this machine's sandboxes (``info``: a started one's own report)."""
+    contained = mode() == "bwrap"
+    items = []
+    if contained:
+        items += [
+            "no network",
+            "read-only view of the Python environment and whybox's code only",
+            "private empty /tmp",
+            "runs as user nobody with no capabilities",
+        ]
+    else:
+        items.append("a separate process")
+    memory = info.memory_mb if info else int(os.environ.get(MEMORY_ENV, 8192))
+    items.append(f"memory limit {memory:,} MB")
+    items.append(f"stopped after {_timeout_s():.0f} s on one request")
+    if info is not None:
+        items.append("cannot start programs (seccomp)" if info.seccomp else "no seccomp filter")
+    return Protections(contained, tuple(items))
+
+
+def require_contained() -> None:
+    """Raise unless uploads can be contained (``--require-sandbox``)."""
+    if mode() != "bwrap":
+        raise ModelLoadError(SANDBOX_REQUIRED, SANDBOX_REQUIRED_HINT)
+
+
+# ------------------------------------------------------------------ the process
+
+
+def _read_only_paths() -> list[str]:
+    """What a sandbox may see: the Python installation, shared libraries, whybox's code."""
+    import explainers
+
+    paths = {sys.base_prefix, sys.prefix, sys.exec_prefix, str(Path(explainers.__file__).parent)}
+    paths |= {str(Path(sys.executable).resolve().parent.parent)}
+    for lib in ("/usr/lib", "/usr/lib64", "/usr/lib32"):
+        if Path(lib).is_dir():
+            paths.add(lib)
+    # keep only the outermost of nested paths
+    ordered = sorted(paths, key=len)
+    kept: list[str] = []
+    for path in ordered:
+        if not any(path == k or path.startswith(k.rstrip("/") + "/") for k in kept):
+            kept.append(path)
+    return kept
+
+
+def _bwrap_args() -> list[str]:
+    args = [
+        "bwrap",
+        "--unshare-all",
+        "--unshare-user",
+        "--uid", str(NOBODY),
+        "--gid", str(NOBODY),
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop", "ALL",
+        "--size", str(TMP_SIZE_MB * 2**20),
+        "--tmpfs", "/tmp",
+        "--proc", "/proc",
+        "--dev", "/dev",
+        "--tmpfs", "/dev/shm",
+    ]  # fmt: skip
+    for path in _read_only_paths():
+        args += ["--ro-bind", path, path]
+    for link, target in (("/lib", "usr/lib"), ("/lib64", "usr/lib64"), ("/lib32", "usr/lib32")):
+        if Path(link).is_symlink():
+            args += ["--symlink", target, link]
+        elif Path(link).is_dir():
+            args += ["--ro-bind", link, link]
+    args += ["--chdir", "/tmp"]
+    return args
+
+
+def _environment(jobs: int) -> dict[str, str]:
+    import explainers
+
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if k in (MEMORY_ENV, FILE_ENV, "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "LANG")
+    }
+    return {
+        **keep,
+        "PYTHONPATH": str(Path(explainers.__file__).parent.parent),
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "HOME": "/tmp",
+        "TMPDIR": "/tmp",
+        "MPLCONFIGDIR": "/tmp",
+        "NUMBA_CACHE_DIR": "/tmp",
+        JOBS_ENV: str(jobs),
+    }
+
+
+class Sandbox:
+    """One started sandbox process and its two pipes; one request at a time.
+
+    Use :func:`start_sandbox`; :meth:`ready` waits for its imports.
+    """
+
+    def __init__(self, process: subprocess.Popen[bytes], mode: Mode) -> None:
+        self.process = process
+        self.mode = mode
+        self.info: SandboxInfo | None = None
+        self.last_used = time.monotonic()
+        self._lock = threading.Lock()
+        self._dead = False
+        assert process.stdin is not None and process.stdout is not None
+        self._requests = process.stdin.fileno()
+        self._replies = process.stdout.fileno()
+        os.set_blocking(self._requests, False)
+        os.set_blocking(self._replies, False)
+        threading.Thread(target=self._log_stderr, daemon=True, name="whybox-sandbox-log").start()
+
+    def _log_stderr(self) -> None:
+        stream = self.process.stderr
+        assert stream is not None
+        budget = 64 * 1024  # a flooding model cannot fill the server's log
+        for line in stream:
+            if budget > 0:
+                log.info("sandbox %s: %s", self.process.pid, line[:500].decode(errors="replace"))
+                budget -= len(line)
+
+    @property
+    def alive(self) -> bool:
+        """False once it crashed, was stopped, or its process ended."""
+        return not self._dead and self.process.poll() is None
+
+    def ready(self, timeout: float = START_TIMEOUT_S) -> SandboxInfo:
+        """Wait for the process to report itself ready.
+
+        Raises
+        ------
+        SandboxCrashed
+            If it exits or stays silent before ``timeout``.
+        """
+        with self._lock:
+            if self.info is None:
+                info = self._read(time.monotonic() + timeout, CRASHED_LOADING, timeout)
+                if not isinstance(info, SandboxInfo):
+                    self.stop()
+                    raise SandboxCrashed(CRASHED_LOADING)
+                self.info = info
+            return self.info
+
+    def request(
+        self, message: dict[str, Any], *, timeout: float, crashed: str, bundle: Any = None
+    ) -> Any:
+        """Send one request and return the decoded value of its reply.
+
+        Raises
+        ------
+        ExplainerError
+            What the function raised in the sandbox.
+        SandboxCrashed
+            The process died, hung past ``timeout``, or sent a malformed reply;
+            it is stopped.
+        """
+        self.ready()
+        with self._lock:
+            if not self.alive:
+                raise SandboxCrashed(crashed)
+            self.last_used = time.monotonic()
+            deadline = time.monotonic() + timeout
+            try:
+                protocol.write_frame(self._requests, message, deadline=deadline)
+            except (protocol.ChannelClosed, protocol.ChannelTimeout) as exc:
+                self.stop()
+                raise SandboxCrashed(crashed) from exc
+            reply = self._read(deadline, crashed, timeout, bundle=bundle)
+            self.last_used = time.monotonic()
+        return self._unwrap(reply)
+
+    def _read(self, deadline: float, crashed: str, timeout: float, bundle: Any = None) -> Any:
+        try:
+            return protocol.read_frame(self._replies, deadline=deadline, bundle=bundle)
+        except protocol.ChannelTimeout as exc:
+            self.stop()
+            raise SandboxCrashed(TOO_SLOW.format(seconds=timeout)) from exc
+        except protocol.ChannelClosed as exc:
+            self.stop()
+            log.warning("sandbox %s ended (exit status %s)", self.process.pid, self._status())
+            raise SandboxCrashed(crashed) from exc
+        except WireError as exc:
+            self.stop()
+            log.warning("sandbox %s sent a malformed reply: %s", self.process.pid, exc)
+            raise SandboxCrashed(crashed) from exc
+
+    def _status(self) -> int | None:
+        try:
+            return self.process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def _unwrap(self, reply: Any) -> Any:
+        if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
+            self.stop()
+            raise SandboxCrashed(CRASHED_WORKING)
+        if reply["ok"]:
+            return reply.get("v")
+        error = reply.get("e")
+        if isinstance(error, ExplainerError):
+            raise error
+        if reply.get("memory"):
+            memory = self.info.memory_mb if self.info else 0
+            raise SandboxCrashed(OUT_OF_MEMORY.format(memory_mb=memory))
+        text = reply.get("internal")
+        log.warning("sandbox %s: %s", self.process.pid, str(text)[:4000])
+        raise ExplainerError(INTERNAL, CRASHED_HINT)
+
+    def stop(self) -> None:
+        """Kill the process (and, through its namespace or group, everything it started)."""
+        self._dead = True
+        if self.process.poll() is None:
+            try:
+                if self.mode == "process":
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                else:
+                    self.process.kill()
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+
+
+def start_sandbox(jobs: int | None = None) -> Sandbox:
+    """Start a sandbox process (it imports the explainer stack, then waits for a model)."""
+    from explainers.parallel import default_jobs
+
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    chosen = mode()
+    python = [sys.executable, "-s", "-m", "explainers.sandbox_worker"]
+    command = [*_bwrap_args(), *python] if chosen == "bwrap" else python
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_environment(jobs),
+        start_new_session=chosen == "process",
+        cwd="/tmp" if chosen == "process" else None,
+    )
+    return Sandbox(process, chosen)
+
+
+# ------------------------------------------------------------------ the handle
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ModelSource:
+    """What a sandbox loads the model from: its bytes and how they were uploaded."""
+
+    raw: bytes
+    filename: str
+    trust_unknown: bool
+    max_bytes: int
+
+
+class SandboxedModel:
+    """Stands in ``ModelBundle.model`` for a model that lives in a sandbox.
+
+    It has no ``predict``: model work goes through
+    :func:`explainers.model_calls.run_model_task`. Touching any other
+    attribute raises, so code that forgets to do so fails loudly in tests
+    instead of running a model on the server.
+    """
+
+    __slots__ = ("key", "source", "jobs")
+
+    def __init__(self, key: str, source: ModelSource, jobs: int | None) -> None:
+        self.key = key
+        self.source = source
+        self.jobs = jobs
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(
+            f"{name}: this model lives in its sandbox; call it through run_model_task"
+        )
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a sandboxed model's handle is not pickled")
+
+    def __repr__(self) -> str:
+        return f"SandboxedModel({self.key[:12]})"
+
+    def sandbox(self) -> Sandbox:
+        """This model's live sandbox, started (and the model loaded) again if needed."""
+        return _REGISTRY.get(self)
+
+    def info(self) -> SandboxInfo | None:
+        """The sandbox's own report of its limits and filter."""
+        return self.sandbox().info
+
+    def call(
+        self, function: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        """Run ``function(*args, **kwargs)`` in the sandbox (the bundle is among ``args``)."""
+        name = function_name(function)
+        sandbox = self.sandbox()
+        return sandbox.request(
+            {"op": "call", "fn": name, "a": list(args), "k": dict(kwargs)},
+            timeout=_timeout_s(),
+            crashed=CRASHED_WORKING,
+            bundle=self.bundle_factory,
+        )
+
+    def bundle_factory(self, meta: dict[str, Any]) -> ModelBundle:
+        """A handle bundle for metadata a sandbox sent."""
+        return ModelBundle(model=self, **meta)
+
+
+def function_name(function: Callable[..., Any]) -> str:
+    """``module:function`` of a module-level function of the explainers package.
+
+    Raises
+    ------
+    TypeError
+        For anything else (lambdas, methods, other packages' functions).
+    """
+    module = getattr(function, "__module__", "") or ""
+    qualname = getattr(function, "__qualname__", "") or ""
+    if not (module == "explainers" or module.startswith("explainers.")):
+        raise TypeError(f"{REFUSED_NAME}, not {module}.{qualname}")
+    if "." in qualname or "<" in qualname:
+        raise TypeError(f"{REFUSED_NAME}, not {module}.{qualname}")
+    return f"{module}:{qualname}"
+
+
+class _Registry:
+    """Live sandboxes by model key (least recently used first), and the spare."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._live: OrderedDict[str, Sandbox] = OrderedDict()
+        self._starting: dict[str, threading.Lock] = {}
+        self._spare: Sandbox | None = None
+        self._spare_jobs: int | None = None
+        self.keep_spare = False
+        self._reaper: threading.Thread | None = None
+
+    def take_spare(self, jobs: int | None) -> Sandbox:
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is None or not spare.alive or self._spare_jobs != jobs:
+            if spare is not None:
+                spare.stop()
+            spare = start_sandbox(jobs)
+        if self.keep_spare and int(os.environ.get(SPARES_ENV, "1")) > 0:
+            threading.Thread(target=self.refill, args=(jobs,), daemon=True).start()
+        return spare
+
+    def refill(self, jobs: int | None) -> None:
+        """Start a spare sandbox now, so the next model does not wait for imports."""
+        with self._lock:
+            if self._spare is not None and self._spare.alive:
+                return
+            self._spare, self._spare_jobs = start_sandbox(jobs), jobs
+            self._start_reaper()
+
+    def get(self, handle: SandboxedModel) -> Sandbox:
+        with self._lock:
+            sandbox = self._live.get(handle.key)
+            if sandbox is not None and sandbox.alive:
+                self._live.move_to_end(handle.key)
+                return sandbox
+            starting = self._starting.setdefault(handle.key, threading.Lock())
+        with starting:  # one start per key at a time
+            with self._lock:
+                sandbox = self._live.get(handle.key)
+                if sandbox is not None and sandbox.alive:
+                    return sandbox
+            sandbox = self.take_spare(handle.jobs)
+            try:
+                load(sandbox, handle.source, handle.bundle_factory)
+            except BaseException:
+                sandbox.stop()
+                raise
+            self.add(handle.key, sandbox)
+            return sandbox
+
+    def add(self, key: str, sandbox: Sandbox) -> None:
+        with self._lock:
+            old = self._live.pop(key, None)
+            self._live[key] = sandbox
+            evicted = []
+            while len(self._live) > MAX_LIVE:
+                evicted.append(self._live.popitem(last=False)[1])
+            self._start_reaper()
+        for stale in [*evicted, *([old] if old is not None and old is not sandbox else [])]:
+            stale.stop()
+
+    def _start_reaper(self) -> None:
+        if self._reaper is None:
+            self._reaper = threading.Thread(target=self._reap, daemon=True, name="whybox-reaper")
+            self._reaper.start()
+
+    def _reap(self) -> None:
+        while True:
+            time.sleep(30)
+            now = time.monotonic()
+            with self._lock:
+                idle = [k for k, s in self._live.items() if now - s.last_used > IDLE_STOP_S]
+                stopped = [self._live.pop(k) for k in idle]
+            for sandbox in stopped:
+                sandbox.stop()
+
+    def stop_all(self) -> None:
+        with self._lock:
+            everything = [*self._live.values(), *([self._spare] if self._spare else [])]
+            self._live.clear()
+            self._spare = None
+        for sandbox in everything:
+            sandbox.stop()
+
+
+_REGISTRY = _Registry()
+atexit.register(_REGISTRY.stop_all)
+
+
+def load(sandbox: Sandbox, source: ModelSource, factory: Callable[[dict[str, Any]], Any]) -> Any:
+    """Send the model's bytes to a fresh sandbox; returns the handle bundle it describes."""
+    sandbox.ready()
+    return sandbox.request(
+        {
+            "op": "load",
+            "raw": source.raw,
+            "name": source.filename,
+            "trust": source.trust_unknown,
+            "max_bytes": source.max_bytes,
+        },
+        timeout=min(_timeout_s(), LOAD_TIMEOUT_S),
+        crashed=CRASHED_LOADING,
+        bundle=factory,
+    )
+
+
+def load_contained(
+    raw: bytes,
+    filename: str,
+    *,
+    trust_unknown: bool = False,
+    max_bytes: int,
+    scope: str = "",
+    jobs: int | None = None,
+) -> ModelBundle:
+    """Load model bytes in a new sandbox and return the handle bundle.
+
+    Parameters
+    ----------
+    raw, filename, trust_unknown, max_bytes
+        As :func:`explainers.safe_loading.load_model_bytes` (which runs in the sandbox).
+    scope : str
+        Who the sandbox belongs to (a session): the same bytes uploaded in two
+        scopes get two sandboxes, so one never sees the other's data.
+    jobs : int, optional
+        Worker processes the sandbox forks for long jobs (default: every core).
+
+    Raises
+    ------
+    ModelLoadError, UnsupportedModelError
+        What loading refused, in whybox's words.
+    SandboxCrashed
+        The model crashed, hung or hit a limit while loading.
+    """
+    digest = hashlib.sha256(raw).hexdigest()
+    key = hashlib.sha256(f"{scope}\0{digest}\0{trust_unknown}\0{jobs}".encode()).hexdigest()
+    handle = SandboxedModel(key, ModelSource(raw, filename, trust_unknown, max_bytes), jobs)
+    sandbox = _REGISTRY.take_spare(jobs)
+    try:
+        bundle = load(sandbox, handle.source, handle.bundle_factory)
+    except BaseException:
+        sandbox.stop()
+        raise
+    _REGISTRY.add(key, sandbox)
+    if not isinstance(bundle, ModelBundle):
+        raise SandboxCrashed(CRASHED_LOADING)
+    return bundle
+
+
+def start_spare(jobs: int | None = None, *, keep: bool = True) -> None:
+    """Start a spare sandbox in the background, so the next model loads without waiting.
+
+    A server calls it at start (``keep``: start another each time one is taken);
+    a command calls it first thing (``keep=False``), so the sandbox's imports
+    overlap its own.
+    """
+    _REGISTRY.keep_spare = keep
+    _REGISTRY.refill(jobs)  # returns at once: the new process imports on its own
+
+
+def keep_a_spare() -> None:
+    """From now on, start a new spare sandbox each time one is taken (a dashboard's habit)."""
+    _REGISTRY.keep_spare = True
+
+
+def stop_all() -> None:
+    """Stop every sandbox this process started."""
+    _REGISTRY.stop_all()
+
+
+def is_sandboxed(bundle: ModelBundle) -> bool:
+    """Whether a bundle is a handle on a sandboxed model."""
+    return isinstance(bundle.model, SandboxedModel)

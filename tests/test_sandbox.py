@@ -1,0 +1,207 @@
+"""The model sandbox: real payloads run (operator opt-in) and stay contained.
+
+These tests start real sandbox processes (bubblewrap where it works; the
+suite's ``tests/run.sh`` installs it). The probe payload's findings come back
+as its class labels; what it could have done outside is checked from outside.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from explainers import sandbox
+from explainers.errors import ExplainerError, ModelLoadError
+from explainers.loading import load_model
+from explainers.model_bundle import model_outputs
+from explainers.model_calls import run_model_task
+from tests import sandbox_payloads
+from tests.conftest import ROOT, SAMPLES
+
+needs_bwrap = pytest.mark.skipif(
+    sandbox.mode() != "bwrap", reason="bubblewrap cannot start a sandbox on this machine"
+)
+
+
+class Listener:
+    """A TCP socket on 127.0.0.1 that records every connection made to it."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.2)
+        self.port = self.server.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.server.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            connection.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.server.close()
+
+
+@pytest.fixture
+def planted(tmp_path: Path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the-server-secret-42")
+    listener = Listener()
+    yield {"secret": secret, "listener": listener, "outside": tmp_path / "escaped.txt"}
+    listener.close()
+
+
+def _probe(tmp_path: Path, planted: dict) -> Path:
+    return sandbox_payloads.probe(
+        tmp_path, secret=planted["secret"], port=planted["listener"].port,
+        outside=planted["outside"], home=Path.home(),
+    )  # fmt: skip
+
+
+def _whybox(*args: str, env: dict[str, str] | None = None, timeout: float = 240):
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", *args],
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+    )  # fmt: skip
+
+
+def test_a_sandboxed_model_predicts_what_the_model_itself_predicts() -> None:
+    raw = (SAMPLES / "loan_model.joblib").read_bytes()
+    handle = load_model(raw, "loan_model.joblib", sandboxed=True, jobs=1)
+    local = load_model(raw, "loan_model.joblib")
+    assert sandbox.is_sandboxed(handle) and not sandbox.is_sandboxed(local)
+    assert (handle.task, handle.class_labels, handle.feature_names) == (
+        local.task, local.class_labels, local.feature_names,
+    )  # fmt: skip
+    X = pd.read_csv(SAMPLES / "german_credit.csv").drop(columns="creditability")
+    np.testing.assert_array_equal(
+        run_model_task(handle, model_outputs, X), local.model.predict_proba(X)
+    )
+    with pytest.raises(AttributeError, match="run_model_task"):
+        handle.model.predict_proba(X)  # nothing runs the model on this side
+    with pytest.raises(TypeError, match="module-level functions"):
+        run_model_task(handle, lambda bundle: bundle)
+
+
+@needs_bwrap
+def test_a_payload_in_the_sandbox_reads_no_secret_reaches_no_socket_writes_nothing_outside(
+    tmp_path: Path, planted: dict
+) -> None:
+    path = _probe(tmp_path, planted)
+    bundle = load_model(path.read_bytes(), path.name, trust_unknown=True, sandboxed=True, jobs=1)
+    seen = sandbox_payloads.outcomes(bundle.class_labels)
+    assert seen["secret"].startswith("blocked:"), seen  # the planted file is not there
+    assert seen["socket"].startswith("blocked:"), seen  # no network
+    assert seen["write"].startswith("blocked:"), seen
+    assert seen["program"].startswith("blocked:"), seen  # seccomp / no binaries
+    home = Path.home()
+    needed = {  # a home directory shows only the folders that lead to the Python it runs
+        Path(p).relative_to(home).parts[0]
+        for p in sandbox._read_only_paths()
+        if Path(p).is_relative_to(home)
+    }
+    listed = seen["home"].removeprefix("listed:")
+    assert seen["home"].startswith("blocked:") or set(filter(None, listed.split("|"))) <= needed
+    assert seen["tmp"] == "written", seen  # its own private temp folder works
+    assert planted["listener"].connections == 0
+    assert not planted["outside"].exists()
+    assert "the-server-secret-42" not in repr(bundle)
+
+
+@needs_bwrap
+@pytest.mark.parametrize("command", ["explain", "report"])
+def test_the_cli_runs_a_payload_contained(tmp_path: Path, planted: dict, command: str) -> None:
+    path = _probe(tmp_path, planted)
+    data = tmp_path / "data.csv"
+    pd.DataFrame({"x0": [0.0, 1.0, 2.0]}).to_csv(data, index=False)
+    out = tmp_path / ("out.csv" if command == "explain" else "out.html")
+    extra = ["--row", "0"] if command == "report" else []
+    done = _whybox(command, str(path), str(data), "--out", str(out), "--trust-unknown-pickles",
+                   *extra)  # fmt: skip
+    assert "Model contained (bubblewrap)" in done.stderr
+    assert len([line for line in done.stderr.splitlines() if line.startswith("whybox:")]) == 1
+    assert planted["listener"].connections == 0
+    assert not planted["outside"].exists()
+    for text in (done.stdout, done.stderr, out.read_text() if out.exists() else ""):
+        assert "the-server-secret-42" not in text
+    assert done.returncode == 0, done.stderr
+    shown = out.read_text()
+    for escaped in ("secret=read:", "socket=connected", "write=written", "program=started"):
+        assert escaped not in shown
+    if command == "explain":  # the labels the rows got are the probe's findings
+        found = sandbox_payloads.outcomes(tuple(pd.read_csv(out)["predicted_label"]))
+        assert found and all(
+            value.startswith(("blocked:", "listed:")) or (key, value) == ("tmp", "written")
+            for key, value in found.items()
+        ), found
+
+
+def test_a_crash_while_loading_costs_only_that_model(tmp_path: Path) -> None:
+    raw = (SAMPLES / "loan_model.joblib").read_bytes()
+    before = load_model(raw, "loan_model.joblib", sandboxed=True, jobs=1)
+    path = sandbox_payloads.segfault(tmp_path)
+    with pytest.raises(ExplainerError) as caught:
+        load_model(path.read_bytes(), path.name, trust_unknown=True, sandboxed=True, jobs=1)
+    assert caught.value.user_message == sandbox.CRASHED_LOADING
+    X = pd.read_csv(SAMPLES / "german_credit.csv").drop(columns="creditability").head(5)
+    assert run_model_task(before, model_outputs, X).shape == (5, 2)  # the earlier model works
+
+
+def test_the_cli_reports_a_crash_in_one_line(tmp_path: Path) -> None:
+    path = sandbox_payloads.segfault(tmp_path)
+    done = _whybox("explain", str(path), str(SAMPLES / "german_credit.csv"), "--out",
+                   str(tmp_path / "o.csv"), "--trust-unknown-pickles")  # fmt: skip
+    assert done.returncode == 2
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {sandbox.CRASHED_LOADING} {sandbox.CRASHED_HINT}"]
+    assert "Traceback" not in done.stderr
+
+
+def test_a_hanging_model_is_stopped_at_the_deadline(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(sandbox.TIMEOUT_ENV, "4")
+    path = sandbox_payloads.hang(tmp_path)
+    started = time.monotonic()
+    with pytest.raises(ExplainerError, match="longer than 4 s"):
+        load_model(path.read_bytes(), path.name, trust_unknown=True, sandboxed=True, jobs=1)
+    assert time.monotonic() - started < 30
+
+
+def test_a_forged_reply_is_refused_and_builds_nothing(tmp_path: Path) -> None:
+    marker = tmp_path / "forged-marker"
+    path = sandbox_payloads.forged_reply(tmp_path, marker=marker)
+    with pytest.raises(ExplainerError) as caught:
+        load_model(path.read_bytes(), path.name, trust_unknown=True, sandboxed=True, jobs=1)
+    assert caught.value.user_message == sandbox.CRASHED_LOADING
+    time.sleep(0.5)
+    assert not marker.exists()
+
+
+def test_without_bwrap_uploads_are_said_to_be_uncontained(monkeypatch) -> None:
+    monkeypatch.setenv(sandbox.MODE_ENV, "process")
+    assert sandbox.mode() == "process"
+    said = sandbox.protections()
+    assert not said.contained and said.sentence.startswith(sandbox.NOT_CONTAINED)
+    with pytest.raises(ModelLoadError, match="only accepts uploads it can contain"):
+        sandbox.require_contained()
+    raw = (SAMPLES / "loan_model.joblib").read_bytes()
+    handle = load_model(raw, "loan_model.joblib", sandboxed=True, jobs=1)
+    X = pd.read_csv(SAMPLES / "german_credit.csv").drop(columns="creditability").head(3)
+    assert run_model_task(handle, model_outputs, X).shape == (3, 2)  # still a separate process
