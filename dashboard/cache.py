@@ -68,7 +68,7 @@ def memory_budget() -> int:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _bundle(model_digest: str, filename: str, trust: bool, scope: str, _raw: bytes) -> ModelBundle:
-    if sandbox_required():
+    if sandbox_required() and scope:  # an upload (the bundled demos are whybox's own)
         require_contained()
     keep_a_spare()  # the next upload then finds a sandbox that has done its imports
     return load_model(_raw, filename, trust_unknown=trust, sandboxed=True, scope=scope)

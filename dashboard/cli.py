@@ -20,6 +20,7 @@ from dashboard.cli_decisions import (
     run_compare,
     run_recourse,
 )
+from dashboard.cli_loading import PROTECTIONS_PREFIX, load_contained
 from dashboard.cli_model_report import add_model_report_parser, run_model_report
 from explainers.errors import ExplainerError, describe
 from sample_models import DEMOS, Demo
@@ -39,7 +40,10 @@ UNEXPECTED = (
 )
 DEMO_ENV = "WHYBOX_START_WITH_DEMO"
 REQUIRE_SANDBOX_ENV = "WHYBOX_REQUIRE_SANDBOX"
-PROTECTIONS_PREFIX = "whybox: "
+DASK_NOT_CONTAINED = (
+    "--engine dask is not contained: the model is loaded in this process and in the Dask "
+    "workers, outside any sandbox."
+)
 REQUIRE_SANDBOX_HELP = "refuse model files when bubblewrap cannot contain them"
 
 
@@ -168,18 +172,10 @@ def _serve(args: argparse.Namespace, *, demo: bool) -> int:
 
 def load_contained_files(args: argparse.Namespace) -> PreparedData:
     """The model (in its sandbox) and the data of a command; one stderr line on protections."""
-    from explainers.loading import load_files
-    from explainers.sandbox import protections, require_contained
-
-    if args.require_sandbox:
-        require_contained()
-    prepared = load_files(
+    return load_contained(
         args.model, args.data, target=args.target, trust_unknown=args.trust_unknown_pickles,
-        sandboxed=True, jobs=getattr(args, "jobs", 1),
+        jobs=getattr(args, "jobs", 1), require_sandbox=args.require_sandbox,
     )  # fmt: skip
-    info = prepared.bundle.model.info()
-    sys.stderr.write(f"{PROTECTIONS_PREFIX}{protections(info).sentence}\n")
-    return prepared
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -224,6 +220,9 @@ def _explain_dask(args: argparse.Namespace, out: Path) -> int:
     model = Path(args.model)
     if not model.is_file():
         raise ExplainerError(f"No file at {model}.", "Check the path and try again.")
+    if args.require_sandbox:
+        raise ExplainerError(DASK_NOT_CONTAINED, "Use --engine local to explain it contained.")
+    sys.stderr.write(f"{PROTECTIONS_PREFIX}{DASK_NOT_CONTAINED}\n")
     bundle = load_model(model.read_bytes(), model.name, trust_unknown=args.trust_unknown_pickles)
     run = explain_dask(
         bundle,

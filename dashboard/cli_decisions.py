@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dashboard.cli_loading import load_contained
 from explainers.csv_output import write_csv
 from explainers.errors import DataValidationError, ExplainerError
 
@@ -99,13 +100,12 @@ def add_recourse_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
 def run_recourse(args: argparse.Namespace) -> int:
     """Write verified recourse options for the chosen rows to a CSV file."""
     from explainers.batch_recourse import choose_rows, combine, recourse_table
-    from explainers.loading import load_files
     from explainers.model_calls import run_model_task
 
     out = Path(args.out)
     if out.suffix.lower() != ".csv":
         raise ExplainerError(BAD_OUT.format(expected=".csv"), "For example: --out options.csv")
-    prepared = load_files(
+    prepared = load_contained(
         args.model, args.data, target=args.target, trust_unknown=args.trust_unknown_pickles
     )
     data_name = Path(args.data).name
@@ -192,7 +192,6 @@ def add_compare_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore
 
 def run_compare(args: argparse.Namespace) -> int:
     """Write the comparison of two models as a CSV table or an offline HTML report."""
-    from explainers.loading import load_files
     from explainers.model_calls import run_model_task
     from explainers.model_comparison import check_comparable, find_disagreements, predict_outputs
 
@@ -203,8 +202,10 @@ def run_compare(args: argparse.Namespace) -> int:
             BAD_OUT.format(expected=".csv or .html"), "For example: --out comparison.html"
         )
     trust = args.trust_unknown_pickles
-    champion = load_files(args.model_a, args.data, target=args.target, trust_unknown=trust)
-    challenger = load_files(args.model_b, args.data, target=args.target, trust_unknown=trust)
+    champion = load_contained(args.model_a, args.data, target=args.target, trust_unknown=trust)
+    challenger = load_contained(
+        args.model_b, args.data, target=args.target, trust_unknown=trust, say=False
+    )
     a, b = champion.bundle, challenger.bundle
     check_comparable(a.task, a.output_labels, b.task, b.output_labels)
     data_name = Path(args.data).name

@@ -61,13 +61,14 @@ def build_summary(
         A file is missing or unreadable, or the data does not fit the model.
     """
     from dashboard.cli import bundled_demo, demo_model_card
+    from dashboard.cli_loading import load_contained
     from explainers.data_loading import load_dataset
-    from explainers.loading import load_files, prepare
+    from explainers.loading import prepare
     from explainers.model_calls import run_model_task
     from explainers.model_summary import ScoredData, model_outputs, summarise_model
     from explainers.shap_attributions import explain_shap
 
-    prepared = load_files(model, data, target=target, trust_unknown=trust_unknown)
+    prepared = load_contained(model, data, target=target, trust_unknown=trust_unknown)
     bundle, data_name = prepared.bundle, Path(data).name
     settings, source = resolve_settings(settings_path, model, prepared, data_name=data_name)
     print(f"decision settings: {source}", flush=True)

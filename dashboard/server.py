@@ -14,6 +14,7 @@ the names this touches still exist.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import threading
 from pathlib import Path
@@ -25,6 +26,15 @@ START_UP_SWITCH_INTERVAL_S = 0.0005
 
 
 def _warm_imports(normal_switch_interval: float) -> None:
+    from dashboard.cli import REQUIRE_SANDBOX_ENV
+    from explainers import sandbox
+
+    # the first model's sandbox imports its own stack meanwhile, on the other core
+    sandbox.keep_a_spare()
+    sandbox.start_spare()
+    print(f"whybox: {sandbox.protections().sentence}", flush=True)
+    if sandbox.mode() != "bwrap" and os.environ.get(REQUIRE_SANDBOX_ENV) == "1":
+        print("whybox: --require-sandbox is on, so uploaded models will be refused.", flush=True)
     import dashboard.cache  # noqa: F401  (imports shap, lime, scikit-learn, the loaders)
 
     # Streamlit runs a full collection after every script run; with the explainer

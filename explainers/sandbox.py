@@ -307,9 +307,18 @@ class Sandbox:
             return self.info
 
     def request(
-        self, message: dict[str, Any], *, timeout: float, crashed: str, bundle: Any = None
+        self,
+        message: dict[str, Any],
+        *,
+        timeout: float,
+        crashed: str,
+        bundle: Any = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> Any:
         """Send one request and return the decoded value of its reply.
+
+        A function given ``progress`` reports ``(done, total)`` as it goes:
+        each report is passed on to ``progress`` and restarts the deadline.
 
         Raises
         ------
@@ -331,6 +340,12 @@ class Sandbox:
                 self.stop()
                 raise SandboxCrashed(crashed) from exc
             reply = self._read(deadline, crashed, timeout, bundle=bundle)
+            while isinstance(reply, dict) and "progress" in reply and "ok" not in reply:
+                done_total = reply["progress"]
+                if progress is not None and _is_progress(done_total):
+                    progress(*done_total)
+                deadline = time.monotonic() + timeout
+                reply = self._read(deadline, crashed, timeout, bundle=bundle)
             self.last_used = time.monotonic()
         return self._unwrap(reply)
 
@@ -392,6 +407,14 @@ class Sandbox:
                     stream.close()
                 except OSError:
                     pass
+
+
+def _is_progress(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    )
 
 
 def start_sandbox(jobs: int | None = None) -> Sandbox:
@@ -467,12 +490,18 @@ class SandboxedModel:
     ) -> Any:
         """Run ``function(*args, **kwargs)`` in the sandbox (the bundle is among ``args``)."""
         name = function_name(function)
+        kwargs = dict(kwargs)
+        progress = kwargs.pop("progress", None)
+        if progress is not None and not callable(progress):
+            kwargs["progress"] = progress
+            progress = None
         sandbox = self.sandbox()
         return sandbox.request(
-            {"op": "call", "fn": name, "a": list(args), "k": dict(kwargs)},
+            {"op": "call", "fn": name, "a": list(args), "k": kwargs, "progress": bool(progress)},
             timeout=_timeout_s(),
             crashed=CRASHED_WORKING,
             bundle=self.bundle_factory,
+            progress=progress,
         )
 
     def bundle_factory(self, meta: dict[str, Any]) -> ModelBundle:

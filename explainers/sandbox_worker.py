@@ -145,7 +145,7 @@ def _load(request: dict[str, Any], jobs: int) -> Any:
     return bundle
 
 
-def _serve(request: Any, jobs: int) -> dict[str, Any]:
+def _serve(request: Any, jobs: int, replies: int) -> dict[str, Any]:
     from explainers.errors import ExplainerError
 
     try:
@@ -155,7 +155,14 @@ def _serve(request: Any, jobs: int) -> dict[str, Any]:
             return {"ok": True, "v": _load(request, jobs)}
         if request.get("op") == "call":
             function = _resolve(request.get("fn"))
-            return {"ok": True, "v": function(*request["a"], **request["k"])}
+            kwargs = dict(request["k"])
+            if request.get("progress"):  # reports go back as frames of their own
+
+                def progress(done: int, total: int) -> None:
+                    write_frame(replies, {"progress": [int(done), int(total)]})
+
+                kwargs["progress"] = progress
+            return {"ok": True, "v": function(*request["a"], **kwargs)}
         raise ValueError("unknown request")
     except ExplainerError as error:
         return {"ok": False, "e": error}
@@ -194,7 +201,7 @@ def main() -> None:
         except Exception:  # the server closed the pipe: stop
             break
         else:
-            reply = _serve(request, jobs)
+            reply = _serve(request, jobs, replies)
         try:
             write_frame(replies, reply)
         except WireError as exc:  # a result the wire cannot carry

@@ -71,21 +71,61 @@ EXTENSION_DTYPES: tuple[str, ...] = (
 """pandas' nullable dtypes a column may have (strings and categories have their own nodes)."""
 
 WIRE_TYPES: tuple[str, ...] = (
-    "explainers.results.Attribution",
-    "explainers.results.GlobalImportance",
-    "explainers.shap_attributions.ShapPlan",
     "explainers.batch.TableSettings",
+    "explainers.batch_recourse.RecourseTable",
+    "explainers.cohorts.Cohort",
+    "explainers.cohorts.CohortData",
+    "explainers.cohorts.Condition",
+    "explainers.dask_batch.DaskRun",
+    "explainers.data_quality.DataQualityReport",
+    "explainers.data_quality.Finding",
+    "explainers.decision.DecisionSummary",
+    "explainers.decision.Provenance",
+    "explainers.decision_settings.DecisionSettings",
+    "explainers.decision_settings.DerivedGroup",
+    "explainers.drift.AttributionDrift",
+    "explainers.drift.DataDrift",
+    "explainers.drift.FeatureDrift",
+    "explainers.drift.PredictionDrift",
+    "explainers.error_analysis.ErrorHeatmap",
+    "explainers.error_analysis.ErrorNode",
+    "explainers.error_analysis.ErrorTree",
+    "explainers.error_analysis.ModelErrors",
+    "explainers.fairness.GroupAttribution",
+    "explainers.fairness.GroupFairness",
+    "explainers.loading.PreparedData",
+    "explainers.model_comparison.Disagreements",
+    "explainers.model_comparison.FairnessComparison",
+    "explainers.model_comparison.ImportanceComparison",
+    "explainers.model_comparison.MetricDifference",
+    "explainers.model_comparison.ModelComparison",
+    "explainers.model_comparison.PerformanceComparison",
+    "explainers.model_comparison.RowComparison",
+    "explainers.model_summary.DriftSection",
+    "explainers.model_summary.FairnessSection",
+    "explainers.model_summary.ModelCard",
+    "explainers.model_summary.ModelSummary",
+    "explainers.model_summary.ScoredData",
+    "explainers.parallel.JobStatus",
+    "explainers.parallel.JobTicket",
+    "explainers.partial_dependence.FeatureDependence",
+    "explainers.performance.BinaryPerformance",
+    "explainers.performance.Metric",
+    "explainers.performance.MulticlassPerformance",
+    "explainers.performance.RegressionPerformance",
+    "explainers.performance.SplitComparison",
+    "explainers.performance.ThresholdSweep",
+    "explainers.reasons.Reason",
+    "explainers.reasons.Reasons",
     "explainers.recourse.Change",
     "explainers.recourse.RecourseOption",
     "explainers.recourse.RecourseResult",
-    "explainers.reasons.Reason",
-    "explainers.reasons.Reasons",
-    "explainers.trust.TrustReport",
-    "explainers.decision.Provenance",
-    "explainers.decision.DecisionSummary",
-    "explainers.parallel.JobTicket",
-    "explainers.parallel.JobStatus",
+    "explainers.results.Attribution",
+    "explainers.results.GlobalImportance",
     "explainers.sandbox_protocol.SandboxInfo",
+    "explainers.shap_attributions.ShapPlan",
+    "explainers.trust.TrustReport",
+    "explainers.what_if.Control",
 )
 """The frozen dataclasses that may cross the wire, as ``module.Class``.
 
@@ -102,13 +142,20 @@ WIRE_ERRORS: tuple[str, ...] = (
 )
 """whybox errors a sandbox may report; any other becomes an :class:`ExplainerError`."""
 
-BUNDLE_FIELDS = ("task", "class_labels", "feature_names", "name", "uses_feature_names", "warnings")
+_TEXTS = ("class_labels", "feature_names", "warnings", "notes")
 
 BundleFactory = Callable[[dict[str, Any]], Any]
 
 
 class WireError(Exception):
     """A frame that is not a well-formed whybox message (or a value that cannot be sent)."""
+
+
+def bundle_fields() -> tuple[str, ...]:
+    """The ModelBundle fields that cross the wire: all but the model itself."""
+    from explainers.model_bundle import ModelBundle
+
+    return tuple(f.name for f in dataclasses.fields(ModelBundle) if f.name != "model")
 
 
 def _qualname(cls: type) -> str:
@@ -201,7 +248,10 @@ class _Encoder:
             return error_node(obj)
         cls = type(obj)
         if _qualname(cls) == "explainers.model_bundle.ModelBundle":
-            return {"t": "bundle", "f": {f: self.value(getattr(obj, f), d) for f in BUNDLE_FIELDS}}
+            return {
+                "t": "bundle",
+                "f": {f: self.value(getattr(obj, f), d) for f in bundle_fields()},
+            }
         if dataclasses.is_dataclass(obj) and _qualname(cls) in WIRE_TYPES:
             fields = {
                 f.name: self.value(getattr(obj, f.name), d)
@@ -446,16 +496,28 @@ class _Decoder:
         if self.bundle is None:
             raise WireError("no model bundle expected here")
         fields = _dict(node, "f")
-        if set(fields) != set(BUNDLE_FIELDS):
+        if set(fields) != set(bundle_fields()):
             raise WireError("bad model bundle")
         meta = {k: self.value(v, depth) for k, v in fields.items()}
         if meta["task"] not in ("binary", "multiclass", "regression"):
             raise WireError("bad model task")
-        for key in ("class_labels", "feature_names", "warnings"):
+        if meta["output_kind"] not in ("probability", "margin", "value"):
+            raise WireError("bad model output kind")
+        for key in _TEXTS:
             if not (isinstance(meta[key], tuple) and all(isinstance(s, str) for s in meta[key])):
                 raise WireError(f"bad model {key}")
         if not isinstance(meta["name"], str) or not isinstance(meta["uses_feature_names"], bool):
             raise WireError("bad model bundle")
+        categories = meta["categories"]
+        if not (
+            isinstance(categories, tuple)
+            and all(
+                isinstance(c, tuple) and len(c) == 2 and isinstance(c[0], str)
+                and isinstance(c[1], tuple)
+                for c in categories
+            )
+        ):  # fmt: skip
+            raise WireError("bad model categories")
         return self.bundle(meta)
 
     def dataclass(self, node: dict[str, Any], depth: int) -> Any:
@@ -503,7 +565,7 @@ def decode(
         The frame's two parts, read after :func:`read_header`.
     bundle : callable, optional
         Makes the receiving side's ModelBundle from its metadata (a dict of
-        :data:`BUNDLE_FIELDS`); without it a bundle in the frame is refused.
+        :func:`bundle_fields`); without it a bundle in the frame is refused.
 
     Raises
     ------

@@ -78,11 +78,14 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def streamlit_server(*, demo: bool, log: Path) -> Iterator[Server]:
-    """Start ``streamlit run dashboard/app.py`` on 127.0.0.1, wait for health, always stop it."""
+def streamlit_server(*, demo: bool, log: Path, trust: bool = False) -> Iterator[Server]:
+    """Start ``streamlit run dashboard/app.py`` on 127.0.0.1, wait for health, always stop it.
+
+    ``trust`` is the operator's ``--trust-unknown-pickles`` (payload tests only).
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, DEMO_ENV: "1" if demo else "0", TRUST_ENV: "0"}
+    env = {**os.environ, DEMO_ENV: "1" if demo else "0", TRUST_ENV: "1" if trust else "0"}
     command = [
         sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
         "--server.headless", "true",

@@ -23,7 +23,7 @@ SAMPLES = ROOT / "sample_models"
 
 def error_lines(stderr: str) -> list[str]:
     """A command's stderr less the one ``whybox:`` line that states the sandbox's protections."""
-    from dashboard.cli import PROTECTIONS_PREFIX
+    from dashboard.cli_loading import PROTECTIONS_PREFIX
 
     return [line for line in stderr.splitlines() if not line.startswith(PROTECTIONS_PREFIX)]
 

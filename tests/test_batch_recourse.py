@@ -20,6 +20,7 @@ from dashboard.cli import main
 from explainers.batch_recourse import COLUMNS, recourse_table
 from explainers.decision_settings import DecisionSettings, settings_from_json
 from explainers.loading import load_files
+from tests.conftest import error_lines
 from tests.own_models import TITANIC_FEATURES, income_model, save, titanic_model
 
 TITANIC_SETTINGS = {
@@ -149,7 +150,7 @@ def test_cli_recourse_rows_by_id_and_bad_rows(
     assert set(pd.read_csv(out)["row_id"]) == {3, 7}
     capsys.readouterr()
     assert main([*argv, "--rows", "99999", "--out", str(out)]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
+    err = error_lines(capsys.readouterr().err.strip())
     assert len(err) == 1 and "No row of titanic.csv has PassengerId = '99999'" in err[0]
     assert main([*argv, "--out", str(tmp_path / "x.txt")]) == 2
     bad = _write(tmp_path, {**TITANIC_SETTINGS, "fixed": ["Agee"]})

@@ -42,7 +42,7 @@ from explainers.model_comparison import (
 )
 from explainers.results import Attribution, global_importance
 from sample_models import DEMOS
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, error_lines
 
 LOAN, DIABETES = DEMOS["loan"], DEMOS["diabetes"]
 SETTINGS = LOAN.settings()
@@ -234,7 +234,7 @@ def test_cli_compare_refuses_a_classifier_against_a_regressor(
     argv = ["compare", str(SAMPLES / LOAN.model_file), str(SAMPLES / DIABETES.model_file),
             str(SAMPLES / LOAN.data_file), "--out", str(tmp_path / "x.csv")]  # fmt: skip
     assert main(argv) == 2
-    err = capsys.readouterr().err.strip().splitlines()
+    err = error_lines(capsys.readouterr().err.strip())
     assert len(err) == 1 and err[0].startswith("error: ")
     assert main([*argv[:-1], str(tmp_path / "x.txt")]) == 2
 

@@ -28,7 +28,7 @@ import pytest
 import skops.io
 
 from dashboard.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, error_lines
 from tests.zoo import CASES, Built, Case, built
 
 ROWS = 40
@@ -119,7 +119,7 @@ def test_zoo_model_is_explained_right_or_refused(name: str, tmp_path: Path, caps
     err = captured.err
     if case.refused is not None:
         assert rc == 2
-        lines = err.strip().splitlines()
+        lines = error_lines(err.strip())
         assert len(lines) == 1 and lines[0].startswith("error: "), err
         assert re.search(case.refused, lines[0]), lines[0]
         return

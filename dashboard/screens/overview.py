@@ -15,6 +15,11 @@ st.title("Overview")
 st.write(
     md(describe_model_in_words(bundle, prepared.X, target=ws.target, output=cache.output_index(ws)))
 )
+protection = cache.model_protections(ws)
+if protection.contained:
+    st.caption(f":material/shield: {protection.sentence}")
+else:
+    st.warning(protection.sentence, icon=":material/gpp_maybe:")
 for warning in bundle.warnings:
     st.warning(md(warning), icon=":material/warning:")
 for note in bundle.notes:

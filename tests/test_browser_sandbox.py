@@ -1,0 +1,119 @@
+"""Real payloads uploaded through the browser stay in their sandbox (operator opt-in).
+
+The server runs with the operator's --trust-unknown-pickles, so the files
+below do run their code when loaded: in the model's sandbox, never in the
+server. One session uploads them while another uses the loan demo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from explainers import sandbox
+from tests import sandbox_payloads
+from tests.browser_support import (
+    ARTIFACTS,
+    CHROMIUM,
+    RUN_TIMEOUT_S,
+    VIEWPORT,
+    Server,
+    assert_clean,
+    go_to,
+    launch_chromium,
+    open_app,
+    options_of,
+    screenshot,
+    sidebar,
+    streamlit_server,
+    upload,
+    wait_for_charts,
+)
+from tests.test_sandbox import Listener
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
+    pytest.mark.skipif(sandbox.mode() != "bwrap", reason="bubblewrap cannot start a sandbox"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def trusting_server() -> Iterator[Server]:
+    with streamlit_server(demo=False, log=ARTIFACTS / "server-sandbox.log", trust=True) as server:
+        yield server
+
+
+def _open_demo(page: Page, server: Server) -> None:
+    open_app(page, server)
+    page.locator(".st-key-demo_loan").get_by_role("button", name="Open this demo").click()
+    expect(page.locator("h1").first).to_have_text("Overview", timeout=RUN_TIMEOUT_S * 1000)
+    wait_for_charts(page, 1, "Overview of the demo")
+
+
+def _upload(page: Page, server: Server, model: Path, data: Path) -> None:
+    open_app(page, server)
+    upload(page, "Model file", model)
+    upload(page, "Dataset", data)
+
+
+def test_a_segfaulting_upload_leaves_the_server_and_other_sessions_working(
+    browser: Browser, trusting_server: Server, tmp_path: Path
+) -> None:
+    data = tmp_path / "data.csv"
+    pd.DataFrame({"x0": [0.0, 1.0, 2.0]}).to_csv(data, index=False)
+    contexts = [browser.new_context(viewport=VIEWPORT) for _ in range(3)]
+    try:
+        a, b, c = (context.new_page() for context in contexts)
+        _open_demo(a, trusting_server)
+        _upload(b, trusting_server, sandbox_payloads.segfault(tmp_path), data)
+        error = b.get_by_test_id("stAlertContentError")
+        expect(error).to_contain_text(sandbox.CRASHED_LOADING, timeout=RUN_TIMEOUT_S * 1000)
+        screenshot(b, "sandbox-segfault-upload")
+        go_to(a, "One decision")  # the session that was already working goes on
+        wait_for_charts(a, 2, "One decision after another session's crash")
+        assert_clean(a, "the demo session after the crash")
+        _open_demo(c, trusting_server)  # and a new session starts as usual
+        expect(sidebar(c)).to_contain_text("Loan decisions")
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_a_payload_uploaded_in_the_browser_stays_contained(
+    browser: Browser, trusting_server: Server, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the-server-secret-42")
+    outside, listener = tmp_path / "escaped.txt", Listener()
+    try:
+        model = sandbox_payloads.probe(
+            tmp_path, secret=secret, port=listener.port, outside=outside, home=Path.home()
+        )
+        data = tmp_path / "data.csv"
+        pd.DataFrame({"x0": [0.0, 1.0, 2.0]}).to_csv(data, index=False)
+        context = browser.new_context(viewport=VIEWPORT)
+        page = context.new_page()
+        _upload(page, trusting_server, model, data)
+        found = sandbox_payloads.outcomes(tuple(options_of(page, "Class to explain")))
+        screenshot(page, "sandbox-probe-upload")
+        context.close()
+    finally:
+        listener.close()
+    for attempt in ("secret", "socket", "write", "program"):
+        assert found[attempt].startswith("blocked:"), found
+    assert found["tmp"] == "written", found
+    assert listener.connections == 0 and not outside.exists()
+    assert "the-server-secret-42" not in trusting_server.log.read_text(encoding="utf-8")
