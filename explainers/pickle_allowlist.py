@@ -165,6 +165,9 @@ _PANDAS = frozenset(
 _SKLEARN_INTERNALS = frozenset(
     {
         "sklearn.tree._tree.Tree",
+        # Experimental searches: all_estimators() lists them only once enabled in that process.
+        "sklearn.model_selection._search_successive_halving.HalvingGridSearchCV",
+        "sklearn.model_selection._search_successive_halving.HalvingRandomSearchCV",
         "sklearn.utils._bunch.Bunch",
         "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
         "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
