@@ -47,7 +47,7 @@ else:
     hv.show_findings(report.comparison.findings)
     st.plotly_chart(health_charts.split_comparison_figure(report.comparison), key="split")
     explain_chart(
-        f"Each score on the training data ({md(report.training_name)}) beside the test data; a "
+        f"Each score on the training data ({report.training_name}) beside the test data; a "
         "much better training score means the model memorised rather than learned."
     )
 
