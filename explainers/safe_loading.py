@@ -50,6 +50,7 @@ import lzma
 import math
 import pickle
 import pickletools
+import struct
 import threading
 import warnings
 import zipfile
@@ -220,7 +221,8 @@ def _refusal(names: Sequence[str]) -> ModelLoadError:
 def _unreadable(exc: BaseException) -> ModelLoadError:
     """whybox's own sentence for a library's exception; the library's text goes to the log."""
     _LOG.warning("model file refused: %s: %s", type(exc).__name__, exc)
-    if isinstance(exc, EOFError) or "truncated" in str(exc):
+    # The pure-Python unpickler reads a cut-off number with struct.unpack.
+    if isinstance(exc, (EOFError, struct.error)) or "truncated" in str(exc):
         return ModelLoadError(TRUNCATED)
     if isinstance(exc, ModuleNotFoundError) and exc.name:
         package = exc.name.partition(".")[0]
