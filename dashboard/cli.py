@@ -270,12 +270,12 @@ def _report(args: argparse.Namespace) -> int:
     )
     other = None
     if args.challenger:
-        from explainers.loading import load_files
         from explainers.model_comparison import check_comparable
 
-        second = load_files(
+        second = load_contained(
             args.challenger, args.data, target=args.target,
-            trust_unknown=args.trust_unknown_pickles, sandboxed=True,
+            trust_unknown=args.trust_unknown_pickles, require_sandbox=args.require_sandbox,
+            say=False,
         )  # fmt: skip
         a, b = prepared.bundle, second.bundle
         check_comparable(a.task, a.output_labels, b.task, b.output_labels)
