@@ -16,7 +16,9 @@ Everything that touches an uploaded model runs in a process started here:
 The handle is an ordinary :class:`~explainers.model_bundle.ModelBundle` whose
 ``model`` is a :class:`SandboxedModel`: task, class labels and feature names
 are there, and :func:`explainers.model_calls.run_model_task` sends work to the
-model's process. Replies are :mod:`explainers.wire` frames, never pickles.
+model's process. Replies are :mod:`explainers.wire` frames, never pickles;
+large frames a request carries are sent once per sandbox
+(:mod:`explainers.sandbox_kept`).
 A crash, a hang or a limit costs only that model: the next call starts a new
 sandbox from the same bytes. Sandboxes are kept in a least-recently-used set
 (:data:`MAX_LIVE` at most), stopped after :data:`IDLE_STOP_S` idle seconds,
@@ -45,6 +47,7 @@ from typing import Any, Literal
 from explainers import sandbox_protocol as protocol
 from explainers.errors import ExplainerError, ModelLoadError
 from explainers.model_bundle import ModelBundle
+from explainers.sandbox_kept import KeptMissing, KeptSender
 from explainers.sandbox_protocol import SandboxInfo
 from explainers.sandbox_worker import FILE_ENV, JOBS_ENV, MEMORY_ENV
 from explainers.wire import WireError
@@ -266,6 +269,7 @@ class Sandbox:
         self.mode = mode
         self.info: SandboxInfo | None = None
         self.last_used = time.monotonic()
+        self.kept = KeptSender()
         self._lock = threading.Lock()
         self._dead = False
         assert process.stdin is not None and process.stdout is not None
@@ -376,6 +380,8 @@ class Sandbox:
             raise SandboxCrashed(CRASHED_WORKING)
         if reply["ok"]:
             return reply.get("v")
+        if reply.get("missing") is True:
+            raise KeptMissing()
         error = reply.get("e")
         if isinstance(error, ExplainerError):
             raise error
@@ -496,13 +502,18 @@ class SandboxedModel:
             kwargs["progress"] = progress
             progress = None
         sandbox = self.sandbox()
-        return sandbox.request(
-            {"op": "call", "fn": name, "a": list(args), "k": kwargs, "progress": bool(progress)},
-            timeout=_timeout_s(),
-            crashed=CRASHED_WORKING,
-            bundle=self.bundle_factory,
-            progress=progress,
-        )
+        for _ in range(2):
+            try:
+                return sandbox.request(
+                    sandbox.kept.message(name, args, kwargs, progress=bool(progress)),
+                    timeout=_timeout_s(),
+                    crashed=CRASHED_WORKING,
+                    bundle=self.bundle_factory,
+                    progress=progress,
+                )
+            except KeptMissing:  # the sandbox dropped what the server thought it held
+                sandbox.kept.forget()
+        raise SandboxCrashed(CRASHED_WORKING)
 
     def bundle_factory(self, meta: dict[str, Any]) -> ModelBundle:
         """A handle bundle for metadata a sandbox sent."""

@@ -13,7 +13,8 @@ Started by :mod:`explainers.sandbox` as ``python -m explainers.sandbox_worker``
 
 Then it serves requests until its input closes: ``load`` (the model's bytes,
 through :func:`explainers.safe_loading.load_model_bytes`) once, then any
-number of ``call`` requests naming a module-level function of ``explainers``.
+number of ``call`` requests naming a module-level function of ``explainers``
+(large frame arguments are kept between requests: :mod:`explainers.sandbox_kept`).
 After the model loads it forks its own worker processes for long jobs
 (:func:`explainers.parallel.use_local_pool`), so chunked SHAP runs inside the
 sandbox too. Replies are :mod:`explainers.wire` frames: never pickles.
@@ -29,6 +30,7 @@ import sys
 import traceback
 from typing import Any
 
+from explainers.sandbox_kept import KeptMissing, KeptStore
 from explainers.sandbox_protocol import SandboxInfo, read_frame, write_frame
 
 MEMORY_ENV = "WHYBOX_SANDBOX_MEMORY_MB"
@@ -57,6 +59,7 @@ _MAX_TRACEBACK = 4_000
 _SONAMES = {"c": "libc.so.6", "seccomp": "libseccomp.so.2"}
 
 _model: Any = None
+_KEPT = KeptStore()
 
 
 def apply_limits(memory_mb: int, file_mb: int) -> None:
@@ -155,15 +158,17 @@ def _serve(request: Any, jobs: int, replies: int) -> dict[str, Any]:
             return {"ok": True, "v": _load(request, jobs)}
         if request.get("op") == "call":
             function = _resolve(request.get("fn"))
-            kwargs = dict(request["k"])
+            args, kwargs = _KEPT.arguments(request, _bundle)
             if request.get("progress"):  # reports go back as frames of their own
 
                 def progress(done: int, total: int) -> None:
                     write_frame(replies, {"progress": [int(done), int(total)]})
 
                 kwargs["progress"] = progress
-            return {"ok": True, "v": function(*request["a"], **kwargs)}
+            return {"ok": True, "v": function(*args, **kwargs)}
         raise ValueError("unknown request")
+    except KeptMissing:
+        return {"ok": False, "missing": True}
     except ExplainerError as error:
         return {"ok": False, "e": error}
     except MemoryError:

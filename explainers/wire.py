@@ -212,7 +212,7 @@ class _Encoder:
                 "t": "df",
                 "i": self.index(obj.index, d),
                 "c": self.index(obj.columns, d),
-                "v": [self.column(obj.iloc[:, j], d) for j in range(obj.shape[1])],
+                "v": [self.column(column, d) for _, column in obj.items()],
             }
         if isinstance(obj, pd.Series):
             return {
@@ -280,7 +280,8 @@ class _Encoder:
                 "o": bool(dtype.ordered),
             }
         if isinstance(dtype, pd.StringDtype):
-            values = [None if v is None or v is pd.NA or v != v else str(v) for v in series]
+            items = series.to_numpy(dtype=object, na_value=None).tolist()
+            values = [v if v is None or type(v) is str else str(v) for v in items]
             na = "nan" if dtype.na_value is not pd.NA else "NA"
             return {"t": "str", "st": dtype.storage, "na": na, "v": values}
         if isinstance(dtype, pd.api.extensions.ExtensionDtype):

@@ -205,3 +205,32 @@ def test_without_bwrap_uploads_are_said_to_be_uncontained(monkeypatch) -> None:
     handle = load_model(raw, "loan_model.joblib", sandboxed=True, jobs=1)
     X = pd.read_csv(SAMPLES / "german_credit.csv").drop(columns="creditability").head(3)
     assert run_model_task(handle, model_outputs, X).shape == (3, 2)  # still a separate process
+
+
+def test_a_large_frame_crosses_to_the_sandbox_once(monkeypatch) -> None:
+    from explainers.sandbox_kept import KeptSender
+
+    raw = (SAMPLES / "loan_model.joblib").read_bytes()
+    handle = load_model(raw, "loan_model.joblib", sandboxed=True, jobs=1)
+    local = load_model(raw, "loan_model.joblib")
+    X = pd.read_csv(SAMPLES / "german_credit.csv").drop(columns="creditability")
+    box = handle.model.sandbox()
+    sent: list[int] = []
+    message = KeptSender.message
+
+    def recording(self, *args, **kwargs):
+        built = message(self, *args, **kwargs)
+        sent.append(len(built["put"]))
+        return built
+
+    monkeypatch.setattr(KeptSender, "message", recording)
+    expected = local.model.predict_proba(X)
+    for _ in range(2):
+        np.testing.assert_array_equal(run_model_task(handle, model_outputs, X), expected)
+    assert sent == [1, 0]  # the second request names the frame it sent first
+    held, box.kept = box.kept, KeptSender()  # another sender fills the sandbox's store
+    for n in range(100, 110):
+        run_model_task(handle, model_outputs, X.head(n))
+    box.kept, sent[:] = held, []  # it still believes the sandbox holds X; it does not
+    np.testing.assert_array_equal(run_model_task(handle, model_outputs, X), expected)
+    assert sent == [0, 1]  # named, missing, sent again
