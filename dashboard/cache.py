@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -33,19 +32,16 @@ import streamlit as st
 from dashboard.cli import REQUIRE_SANDBOX_ENV, TRUST_ENV
 from dashboard.state import UploadedFile, Workspace
 from explainers.data_loading import load_dataset, memory_budget_from_env
-from explainers.lime_attributions import comparable_space, explain_lime
+from explainers.decision import Decision, plan_for, summarise_decision, worded
 from explainers.loading import PreparedData, load_model, prepare
 from explainers.model_bundle import ModelBundle, model_outputs
 from explainers.model_calls import run_model_task
 from explainers.parallel import INLINE_BUDGET_S, RemoteJob
-from explainers.reasons import Reasons, explain_in_words
-from explainers.recourse import RecourseResult, recourse_for
-from explainers.results import Attribution, OutputSpace
+from explainers.results import Attribution
 from explainers.sandbox import Protections, keep_a_spare, protections, require_contained
-from explainers.shap_attributions import ShapPlan, explain_planned, plan_shap
+from explainers.shap_attributions import ShapPlan, explain_planned, global_sample
+from sample_models import DEMOS
 
-GLOBAL_MAX_ROWS = 2_000
-BACKGROUND_ROWS = 100
 FIRST_SAMPLE_ROWS = 200
 MAX_JOBS = 8
 _JOBS_LOCK = threading.Lock()
@@ -126,27 +122,11 @@ def explained_rows(ws: Workspace) -> pd.DataFrame:
     return global_sample(prepared(ws).X)
 
 
-def global_sample(X: pd.DataFrame) -> pd.DataFrame:
-    """All of ``X``, or a random sample of ``GLOBAL_MAX_ROWS`` rows (seed 0) in table order."""
-    if len(X) <= GLOBAL_MAX_ROWS:
-        return X
-    return X.sample(n=GLOBAL_MAX_ROWS, random_state=0).sort_index()
-
-
-def background(ws: Workspace) -> pd.DataFrame:
-    """Reference rows for linear and model-agnostic methods (fixed seed)."""
-    X = prepared(ws).X
-    return X if len(X) <= BACKGROUND_ROWS else X.sample(n=BACKGROUND_ROWS, random_state=0)
-
-
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _shap_plan(
     model_digest: str, data_digest: str, target: str | None, output: int, _ws: Workspace
 ) -> ShapPlan:
-    return run_model_task(
-        prepared(_ws).bundle, plan_shap, explained_rows(_ws), output=output,
-        background=background(_ws),
-    )  # fmt: skip
+    return run_model_task(prepared(_ws).bundle, plan_for, prepared(_ws).X, output=output)
 
 
 def shap_plan(ws: Workspace, output: int | None = None) -> ShapPlan:
@@ -224,7 +204,7 @@ def global_shap(ws: Workspace) -> Attribution:
 
     Computed in the model's sandbox; this thread only waits for the result.
     """
-    return worded(
+    return _worded(
         ws, _global_shap(ws.model.digest, ws.data.digest, ws.target, output_index(ws), ws)
     )
 
@@ -249,60 +229,15 @@ def _row_shap(
 
 def row_shap(ws: Workspace, row: pd.DataFrame) -> Attribution:
     """SHAP for one (possibly edited) row; ``row`` is part of the cache key."""
-    return worded(
+    return _worded(
         ws, _row_shap(ws.model.digest, ws.data.digest, ws.target, output_index(ws), row, ws)
     )
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _row_lime(
-    model_digest: str,
-    data_digest: str,
-    target: str | None,
-    output: int,
-    row: pd.DataFrame,
-    random_state: int,
-    space: OutputSpace | None,
-    _ws: Workspace,
-) -> Attribution:
-    return run_model_task(
-        prepared(_ws).bundle, explain_lime, row, output=output, X_reference=prepared(_ws).X,
-        random_state=random_state,
-        space=space,
-    )  # fmt: skip
-
-
-def row_lime(ws: Workspace, row: pd.DataFrame, *, random_state: int = 0) -> Attribution:
-    """LIME for one row, with its local fit score, in units SHAP can be compared in."""
-    space = comparable_space(prepared(ws).bundle, shap_plan(ws).space)
-    return worded(
-        ws,
-        _row_lime(
-            ws.model.digest,
-            ws.data.digest,
-            ws.target,
-            output_index(ws),
-            row,
-            random_state,
-            space,
-            ws,
-        ),  # fmt: skip
-    )
-
-
-def worded(ws: Workspace, attribution: Attribution) -> Attribution:
-    """The attribution with its output also named in the settings' words.
-
-    "probability of 1" becomes "probability of 1 (“survives”)", when the class
-    explained is the favourable one and its wording differs from its label.
-    """
-    settings, bundle = ws.settings, prepared(ws).bundle
+def _worded(ws: Workspace, attribution: Attribution) -> Attribution:
+    bundle = prepared(ws).bundle
     label = bundle.output_labels[output_index(ws)] if bundle.task != "regression" else None
-    if label is None or label != settings.favourable or settings.favourable_text == label:
-        return attribution
-    return replace(
-        attribution, output_label=f"{attribution.output_label} (“{settings.favourable_text}”)"
-    )
+    return worded(attribution, ws.settings, label)
 
 
 def display_names(ws: Workspace) -> dict[str, str]:
@@ -342,46 +277,35 @@ def predictions(ws: Workspace) -> np.ndarray:
     return _predictions(ws.model.digest, ws.data.digest, ws.target, ws)
 
 
-def decision_reasons(ws: Workspace, attribution: Attribution, *, top_n: int = 3) -> Reasons:
-    """Plain-language reasons for a one-row attribution of the favourable class."""
-    settings = ws.settings
-    return explain_in_words(
-        attribution, 0, display_names=display_names(ws),
-        favourable_label=settings.favourable_text, unfavourable_label=settings.unfavourable_text,
-        top_n=top_n, score_name=settings.score_name, threshold=settings.threshold,
-        multiclass=prepared(ws).bundle.task == "multiclass",
-    )  # fmt: skip
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def _recourse(
-    model_digest: str,
-    data_digest: str,
-    target: str | None,
-    output: int,
-    row: pd.DataFrame,
-    fixed: tuple[str, ...],
-    settings_key: str,
-    _ws: Workspace,
-) -> RecourseResult:
-    return run_model_task(
-        prepared(_ws).bundle, recourse_for, row, prepared(_ws).X, output=output,
-        fixed=fixed, directions=_ws.settings.directions, display_names=display_names(_ws),
-        threshold=_ws.settings.threshold, score_name=_ws.settings.score_name,
-    )  # fmt: skip
-
-
-def recourse(ws: Workspace, row: pd.DataFrame, fixed: tuple[str, ...]) -> RecourseResult:
-    """Up to three verified changes that would flip a classification to the favourable class."""
-    return _recourse(ws.model.digest, ws.data.digest, ws.target, favourable_index(ws), row,
-                     tuple(sorted(fixed)), ws.settings_key, ws)  # fmt: skip
-
-
 def favourable_index(ws: Workspace) -> int:
     """Output column of the favourable class."""
     return prepared(ws).bundle.output_index(favourable_label(ws))
 
 
-def default_fixed(ws: Workspace) -> tuple[str, ...]:
-    """Features recourse may not change (from the decision settings)."""
-    return ws.settings.fixed
+@st.cache_data(max_entries=64, show_spinner=False)
+def _decision(
+    model_digest: str,
+    data_digest: str,
+    target: str | None,
+    row_id: object,
+    output: int,
+    settings_key: str,
+    _ws: Workspace,
+) -> Decision:
+    demo = DEMOS.get(_ws.is_demo or "")
+    row_label = f"row {row_id}"
+    if _ws.id_column:
+        row_label = f"ID {frame(_ws).loc[row_id, _ws.id_column]}"
+    return summarise_decision(
+        prepared(_ws), row_id, output=output, plan=shap_plan(_ws, output), settings=_ws.settings,
+        model_name=None if demo else _ws.model.name,
+        model_card=demo.model_card() if demo else None,
+        data_name=_ws.data.name, row_label=row_label,
+    )  # fmt: skip
+
+
+def decision(ws: Workspace, row_id: object) -> Decision:
+    """One row's whole decision, computed once: the page, presenter mode and reports render it."""
+    return _decision(
+        ws.model.digest, ws.data.digest, ws.target, row_id, output_index(ws), ws.settings_key, ws
+    )

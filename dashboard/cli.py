@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import logging
 import os
 import sys
@@ -264,7 +263,7 @@ def _report(args: argparse.Namespace) -> int:
         prepared,
         row_id,
         settings=settings,
-        model_card=demo_model_card(demo) if demo else None,
+        model_card=demo.model_card() if demo else None,
         data_name=data_name,
         row_label=f"{id_column} {args.row}" if id_column else f"row {row_id}",
     )
@@ -305,13 +304,6 @@ def bundled_demo(model_raw: bytes) -> Demo | None:
         if path.is_file() and hashlib.sha256(path.read_bytes()).digest() == wanted:
             return demo
     return None
-
-
-def demo_model_card(demo: Demo) -> dict[str, object] | None:
-    """The model-card entry of a bundled demo (name, training data, source…)."""
-    card = json.loads(demo.path("model_card.json").read_text(encoding="utf-8"))
-    entry = card.get("models", {}).get(demo.key)
-    return dict(entry) if isinstance(entry, dict) else None
 
 
 if __name__ == "__main__":

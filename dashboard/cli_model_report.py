@@ -21,8 +21,6 @@ if TYPE_CHECKING:  # imported where used: `whybox --help` stays instant
 
     from explainers.model_summary import ModelSummary
 
-SHAP_ROWS = 2_000
-BACKGROUND_ROWS = 100
 BAD_OUT = "--out must end in .html or .pdf."
 
 
@@ -37,10 +35,6 @@ def add_model_report_parser(sub: argparse._SubParsersAction) -> None:  # type: i
     cmd.add_argument("--current", default=None, help="data the model sees now, to measure drift")
     add_settings_argument(cmd)
     cmd.add_argument("--trust-unknown-pickles", action="store_true")
-
-
-def _sample(X: pd.DataFrame, n: int) -> pd.DataFrame:
-    return X if len(X) <= n else X.sample(n=n, random_state=0).sort_index()
 
 
 def build_summary(
@@ -60,27 +54,27 @@ def build_summary(
     ExplainerError
         A file is missing or unreadable, or the data does not fit the model.
     """
-    from dashboard.cli import bundled_demo, demo_model_card
+    from dashboard.cli import bundled_demo
     from dashboard.cli_loading import load_contained
     from explainers.data_loading import load_dataset
     from explainers.loading import prepare
     from explainers.model_calls import run_model_task
     from explainers.model_summary import ScoredData, model_outputs, summarise_model
-    from explainers.shap_attributions import explain_shap
+    from explainers.shap_attributions import background_sample, explain_shap, global_sample
 
     prepared = load_contained(model, data, target=target, trust_unknown=trust_unknown)
     bundle, data_name = prepared.bundle, Path(data).name
     settings, source = resolve_settings(settings_path, model, prepared, data_name=data_name)
     print(f"decision settings: {source}", flush=True)
     output = bundle.output_index(settings.favourable if bundle.task != "regression" else None)
-    background = _sample(prepared.X, BACKGROUND_ROWS)
+    background = background_sample(prepared.X)
 
     def scored(frame: pd.DataFrame, name: str, *, explain: bool) -> ScoredData:
         data = prepare(bundle, frame, target=target if target in frame.columns else None)
         outputs = run_model_task(bundle, model_outputs, data.X)
         attribution = None
         if explain:
-            rows = _sample(data.X, SHAP_ROWS)
+            rows = global_sample(data.X)
             sys.stderr.write(f"explaining {len(rows):,} rows of {name}…\n")
             attribution = run_model_task(
                 bundle, explain_shap, rows, output=output, background=background
@@ -100,7 +94,7 @@ def build_summary(
     return summarise_model(
         bundle, test, settings=settings, output=output,
         train=read(train, explain=False), current=read(current, explain=True),
-        model_name=Path(model).name, model_card=demo_model_card(demo) if demo else None,
+        model_name=Path(model).name, model_card=demo.model_card() if demo else None,
     )  # fmt: skip
 
 

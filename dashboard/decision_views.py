@@ -1,4 +1,8 @@
-"""Rendering of one decision: row picker, reasons, trust verdict, presenter view."""
+"""Rendering of one decision: row picker, reasons, charts, trust verdict, presenter view.
+
+Every view renders the row's :class:`~explainers.decision.Decision` (from
+:func:`dashboard.cache.decision`); none computes anything of its own.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, cohort_state, health_cache, report_cache, state
+from dashboard import cache, charts, cohort_state, health_cache, report_cache, state
 from dashboard.text import escape_markdown as md
+from dashboard.views import explain_chart
+from explainers.decision import Decision
 from explainers.reasons import Reasons
 from explainers.recourse import RecourseResult
 from explainers.trust import TrustReport
@@ -124,18 +130,42 @@ def show_reasons(reasons: Reasons) -> None:
     st.caption(reasons.points_explanation)
 
 
+def show_decision(decision: Decision) -> None:
+    """The full view: reasons, SHAP waterfall beside LIME, the trust verdict, recourse."""
+    names = dict(decision.settings.display_names)
+    show_reasons(decision.reasons)
+    shap_col, lime_col = st.columns(2)
+    with shap_col:
+        shown = decision.shap_shown
+        st.plotly_chart(charts.waterfall(shown, display_names=names), key="waterfall")
+        explain_chart(
+            f"SHAP ({shown.method}): from the average {shown.output_label} at the top to this "
+            f"row's at the bottom; each bar is one column's push, in "
+            f"{charts.units_text(shown.output_space)}. {charts.space_note(shown.output_space)}"
+        )
+    with lime_col:
+        lime = decision.lime
+        score = float(lime.surrogate_score[0]) if lime.surrogate_score is not None else 0.0
+        st.plotly_chart(
+            charts.contribution_bars(
+                lime, display_names=names, title=f"LIME (local fit R² = {score:.2f})"
+            ),
+            key="lime",
+        )
+        explain_chart(
+            "LIME fits a simple model around this row; bars are its weights in "
+            f"{charts.units_text(lime.output_space)}. It is approximate: a low fit R² means it "
+            "describes this row poorly."
+        )
+    show_trust(decision.trust)
+    if decision.recourse is not None:
+        show_recourse(decision.recourse)
+
+
 def show_trust(report: TrustReport) -> None:
     """The one-line agreement verdict with its numbers."""
-    icon = _VERDICT_ICON[report.level]
-    details = [f"same direction on {report.sign_agreement:.0%} of the top factors"]
-    if report.spearman is not None:
-        details.append(f"rank correlation {report.spearman:.2f}")
-    if report.surrogate_score is not None:
-        details.append(f"LIME fit R² {report.surrogate_score:.2f}")
-    if report.lime_stability is not None:
-        details.append(f"LIME stability across seeds {report.lime_stability:.0%}")
-    st.markdown(f"{icon} **{md(report.verdict)}**")
-    st.caption("; ".join(details) + ".")
+    st.markdown(f"{_VERDICT_ICON[report.level]} **{md(report.verdict)}**")
+    st.caption(report.details)
 
 
 def show_recourse(result: RecourseResult) -> None:
@@ -154,8 +184,9 @@ def _big(text: str, *, size: float = 1.5, bold: bool = False) -> None:
     st.markdown(_BIG.format(size=size, extra=extra, text=html.escape(text)), unsafe_allow_html=True)
 
 
-def presenter_view(reasons: Reasons, result: RecourseResult | None) -> None:
+def presenter_view(decision: Decision) -> None:
     """Large, jargon-free view: the decision, three reasons, what would change it."""
+    reasons, result = decision.reasons, decision.recourse
     _big(reasons.decision, size=2.2, bold=True)
     main = reasons.against if reasons.favourable is False else reasons.supporting
     st.subheader("The main reasons" if main else "Reasons")
@@ -165,11 +196,6 @@ def presenter_view(reasons: Reasons, result: RecourseResult | None) -> None:
         st.subheader("What would change it")
         for option in result.options:
             _big(f"• {option.sentence}")
-
-
-def lime_seed_values(ws: state.Workspace, row: pd.DataFrame, seed: int) -> np.ndarray:
-    """LIME values for one row with another seed (for the stability signal)."""
-    return cache.row_lime(ws, row, random_state=seed).values[0]
 
 
 def report_downloads(ws: state.Workspace, row_id: object) -> None:

@@ -53,6 +53,7 @@ from explainers.performance import (
     threshold_sweep,
 )
 from explainers.results import Attribution
+from explainers.shap_attributions import global_sample
 from sample_models import DEMOS
 
 TRAINING_DATA = "whybox.health.training_data"
@@ -362,7 +363,7 @@ def _source_shap(
     _ws: Workspace,
     _source: Source,
 ) -> Attribution:
-    return cache.shap_of_rows(_ws, cache.global_sample(scored(_ws, _source).X), output)
+    return cache.shap_of_rows(_ws, global_sample(scored(_ws, _source).X), output)
 
 
 def attribution(ws: Workspace, source: Source, output: int) -> Attribution:

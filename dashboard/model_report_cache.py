@@ -17,7 +17,6 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard import health_cache as hc
-from dashboard.cli import demo_model_card
 from dashboard.model_report import model_report_html, model_report_pdf
 from dashboard.report_cache import MIME, ReportFormat
 from dashboard.state import Workspace
@@ -86,7 +85,7 @@ def _summary(
         train=_scored(_ws, _sources.train, output, explain=False),
         current=_scored(_ws, _sources.current, output, explain=True),
         reference=_scored(_ws, _sources.reference, output, explain=True),
-        model_name=_ws.model.name, model_card=demo_model_card(demo) if demo else None,
+        model_name=_ws.model.name, model_card=demo.model_card() if demo else None,
     )  # fmt: skip
 
 

@@ -31,9 +31,8 @@ from fpdf.enums import XPos, YPos
 from plotly.offline import get_plotlyjs
 
 from dashboard import charts
-from explainers.decision import DecisionSummary
+from explainers.decision import Decision
 from explainers.reasons import Reason, feature_label
-from explainers.trust import TrustReport
 
 SYSTEM_FONTS = (
     'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", '
@@ -83,15 +82,15 @@ footer { margin-top: 28px; color: #777; font-size: 0.8rem; }
 """).substitute(fonts=SYSTEM_FONTS, up=charts.UP, down=charts.DOWN)
 
 
-def report_html(summary: DecisionSummary, *, challenger: DecisionSummary | None = None) -> str:
+def report_html(summary: Decision, *, challenger: Decision | None = None) -> str:
     """The decision report as one self-contained HTML page.
 
     Parameters
     ----------
-    summary : DecisionSummary
+    summary : Decision
         The decision, from :func:`explainers.decision.summarise_decision`;
         its decision settings give the wording and the readable names.
-    challenger : DecisionSummary, optional
+    challenger : Decision, optional
         The same row decided by a second model: adds a section comparing the
         two decisions and their reasons side by side.
 
@@ -148,7 +147,7 @@ def report_html(summary: DecisionSummary, *, challenger: DecisionSummary | None 
         *([] if challenger is None else _html_comparison(summary, challenger)),
         "<h2>Can this explanation be trusted?</h2>",
         f'<p class="verdict {summary.trust.level}">{esc(summary.trust.verdict)}</p>',
-        f'<p class="note">{esc(_trust_details(summary.trust))}</p>',
+        f'<p class="note">{esc(summary.trust.details)}</p>',
         "<h2>About this report</h2>",
         '<table class="about">',
         *(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in _about(summary)),
@@ -160,14 +159,14 @@ def report_html(summary: DecisionSummary, *, challenger: DecisionSummary | None 
     return "\n".join(parts)
 
 
-def report_pdf(summary: DecisionSummary, *, challenger: DecisionSummary | None = None) -> bytes:
+def report_pdf(summary: Decision, *, challenger: Decision | None = None) -> bytes:
     """The decision report as a PDF (A4), with the breakdown drawn natively.
 
     Parameters
     ----------
-    summary : DecisionSummary
+    summary : Decision
         The decision, from :func:`explainers.decision.summarise_decision`.
-    challenger : DecisionSummary, optional
+    challenger : Decision, optional
         The same row decided by a second model (adds the comparison section).
 
     Returns
@@ -208,7 +207,7 @@ def report_pdf(summary: DecisionSummary, *, challenger: DecisionSummary | None =
             pdf.bullets([r.sentence for r in _main_reasons(side)] or ["Nothing."])
     pdf.heading("Can this explanation be trusted?")
     pdf.paragraph(f"{_VERDICT_MARK[summary.trust.level]} {summary.trust.verdict}", bold=True)
-    pdf.note(_trust_details(summary.trust))
+    pdf.note(summary.trust.details)
     pdf.heading("About this report")
     pdf.about(_about(summary))
     return bytes(pdf.output())
@@ -217,26 +216,26 @@ def report_pdf(summary: DecisionSummary, *, challenger: DecisionSummary | None =
 # --- shared text -----------------------------------------------------------------------
 
 
-def _title(summary: DecisionSummary) -> str:
+def _title(summary: Decision) -> str:
     return f"Decision report for {summary.row_label}"
 
 
-def _outcome(summary: DecisionSummary) -> str:
+def _outcome(summary: Decision) -> str:
     favourable = summary.reasons.favourable
     if favourable is None:
         return f"Prediction: {_score(summary, summary.reasons.score)}"
     return f"Outcome: {summary.settings.outcome_text(favourable)}"
 
 
-def _score(summary: DecisionSummary, value: float) -> str:
+def _score(summary: Decision, value: float) -> str:
     return f"{value:,.4g}" if summary.task == "regression" else f"{value:.1f}"
 
 
-def _score_unit(summary: DecisionSummary) -> str:
+def _score_unit(summary: Decision) -> str:
     return "in the model's units" if summary.task == "regression" else "in points out of 100"
 
 
-def _chart_caption(summary: DecisionSummary) -> str:
+def _chart_caption(summary: Decision) -> str:
     reasons = summary.reasons
     return (
         f"Each bar is one factor's push on the {summary.breakdown.output_label}, "
@@ -246,20 +245,7 @@ def _chart_caption(summary: DecisionSummary) -> str:
     )
 
 
-def _trust_details(report: TrustReport) -> str:
-    details = [
-        f"The two methods push the same way on {report.sign_agreement:.0%} of the top factors"
-    ]
-    if report.spearman is not None:
-        details.append(f"rank correlation {report.spearman:.2f}")
-    if report.surrogate_score is not None:
-        details.append(f"LIME's local fit R² {report.surrogate_score:.2f}")
-    if report.lime_stability is not None:
-        details.append(f"LIME's stability across seeds {report.lime_stability:.0%}")
-    return "; ".join(details) + "."
-
-
-def _about(summary: DecisionSummary) -> list[tuple[str, str]]:
+def _about(summary: Decision) -> list[tuple[str, str]]:
     p = summary.provenance
     return [
         ("Model", f"{p.model_name} ({p.model_type})"),
@@ -274,7 +260,7 @@ def _about(summary: DecisionSummary) -> list[tuple[str, str]]:
 _COMPARISON_TITLE = "Two models compared on this case"
 
 
-def _comparison_sentence(summary: DecisionSummary, challenger: DecisionSummary) -> str:
+def _comparison_sentence(summary: Decision, challenger: Decision) -> str:
     a, b = summary.reasons, challenger.reasons
     if a.favourable is None or b.favourable is None:
         return (
@@ -290,7 +276,7 @@ def _comparison_sentence(summary: DecisionSummary, challenger: DecisionSummary) 
     )
 
 
-def _main_reasons(summary: DecisionSummary) -> tuple[Reason, ...]:
+def _main_reasons(summary: Decision) -> tuple[Reason, ...]:
     """The reasons on the side of the outcome (against a refusal, for an approval)."""
     reasons = summary.reasons
     main = reasons.against if reasons.favourable is False else reasons.supporting
@@ -300,7 +286,7 @@ def _main_reasons(summary: DecisionSummary) -> tuple[Reason, ...]:
 # --- HTML ----------------------------------------------------------------------------
 
 
-def _html_comparison(summary: DecisionSummary, challenger: DecisionSummary) -> list[str]:
+def _html_comparison(summary: Decision, challenger: Decision) -> list[str]:
     esc = html.escape
     columns = []
     for side, label in ((summary, "Champion"), (challenger, "Challenger")):
@@ -322,7 +308,7 @@ def _html_reasons(title: str, reasons: tuple[Reason, ...], side: str) -> str:
     return f'<div><h3 class="{side}">{html.escape(title)}</h3><ul>{items}</ul></div>'
 
 
-def _chart_html(summary: DecisionSummary) -> str:
+def _chart_html(summary: Decision) -> str:
     breakdown = summary.breakdown
     display_names = summary.settings.display_names
     names = {f: feature_label(f, display_names) for f in breakdown.feature_names}
@@ -446,7 +432,7 @@ class _ReportPDF(FPDF):
             self.cell(6, 5.2, f"{number}.")
             self.multi_cell(0, 5.2, item, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def bars(self, summary: DecisionSummary) -> None:
+    def bars(self, summary: Decision) -> None:
         """Signed horizontal bars of the largest contributions, the rest summed."""
         breakdown = summary.breakdown
         display_names = summary.settings.display_names

@@ -1,9 +1,10 @@
-"""Cached decision summaries and report files for the breakdown page's download buttons.
+"""Cached report files for the "One decision" page's download buttons.
 
-Keys are the upload digests, the target, the row and the output explained;
-the workspace itself is passed as ``_ws`` and left out of the key. The
-summary is built by :func:`explainers.decision.summarise_decision`, the
-same function ``whybox report`` uses.
+A report renders the row's :class:`~explainers.decision.Decision` from
+:func:`dashboard.cache.decision`, the same object the page shows, so a
+downloaded report says what the page says. Keys are the upload digests, the
+target, the row, the output explained and the settings; the workspace itself
+is passed as ``_ws`` and left out of the key.
 """
 
 from __future__ import annotations
@@ -13,49 +14,11 @@ from typing import Literal
 import streamlit as st
 
 from dashboard import cache
-from dashboard.cli import demo_model_card
 from dashboard.report import report_html, report_pdf
 from dashboard.state import Workspace
-from explainers.decision import DecisionSummary, summarise_decision
-from sample_models import DEMOS
 
 ReportFormat = Literal["html", "pdf"]
 MIME: dict[str, str] = {"html": "text/html", "pdf": "application/pdf"}
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _summary(
-    model_digest: str,
-    data_digest: str,
-    target: str | None,
-    row_id: object,
-    output: int,
-    settings_key: str,
-    _ws: Workspace,
-) -> DecisionSummary:
-    prepared = cache.prepared(_ws)
-    demo = DEMOS.get(_ws.is_demo or "")
-    row_label = f"row {row_id}"
-    if _ws.id_column:
-        row_label = f"ID {cache.frame(_ws).loc[row_id, _ws.id_column]}"
-    return summarise_decision(
-        prepared,
-        row_id,
-        output=output,
-        settings=_ws.settings,
-        model_name=None if demo else _ws.model.name,
-        model_card=demo_model_card(demo) if demo else None,
-        data_name=_ws.data.name,
-        row_label=row_label,
-    )
-
-
-def summary(ws: Workspace, row_id: object) -> DecisionSummary:
-    """The full decision of one row (cached by content hash, settings, row and output)."""
-    return _summary(
-        ws.model.digest, ws.data.digest, ws.target, row_id, cache.output_index(ws),
-        ws.settings_key, ws,
-    )  # fmt: skip
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -71,8 +34,8 @@ def _report(
     _ws: Workspace,
     _challenger: Workspace | None,
 ) -> bytes:
-    decision = summary(_ws, row_id)
-    other = None if _challenger is None else summary(_challenger, row_id)
+    decision = cache.decision(_ws, row_id)
+    other = None if _challenger is None else cache.decision(_challenger, row_id)
     if fmt == "pdf":
         return report_pdf(decision, challenger=other)
     return report_html(decision, challenger=other).encode("utf-8")

@@ -1,16 +1,17 @@
 """One decision, assembled once: prediction, reasons, breakdown, recourse, trust, provenance.
 
-:func:`summarise_decision` is the single place that puts a decision together
-for people who will read it rather than explore it: the ``whybox report``
-command and the dashboard's download buttons both call it, so a report
-downloaded from the page and one written on the command line say the same.
+:func:`summarise_decision` is the single place that puts a decision together:
+the dashboard's "One decision" page, its presenter mode, its report downloads
+and the ``whybox report`` command all render the :class:`Decision` it
+returns, so a page, a downloaded report and one written on the command line
+say the same.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -32,10 +33,15 @@ from explainers.reasons import (
 )
 from explainers.recourse import RecourseResult, find_recourse
 from explainers.results import Attribution
-from explainers.shap_attributions import explain_shap
+from explainers.shap_attributions import (
+    ShapPlan,
+    background_sample,
+    explain_planned,
+    global_sample,
+    plan_shap,
+)
 from explainers.trust import TrustReport, assess_agreement, lime_stability
 
-BACKGROUND_ROWS = 100
 STABILITY_SEEDS: tuple[int, ...] = (0, 1, 2)
 
 UNKNOWN_ROW = "There is no row {row_id!r} in {data_name}."
@@ -52,10 +58,6 @@ DUPLICATE_ID = (
 DUPLICATE_ID_HINT = "Pick an ID column whose values are unique, or give the row label instead."
 NO_ID_COLUMN = "The dataset has no column called {id_column!r}."
 NO_ID_COLUMN_HINT = "Pick one of its columns: {columns}."
-CLASS_MISMATCH = (
-    "The class explained ({output!r}) and the favourable outcome ({favourable!r}) differ."
-)
-CLASS_MISMATCH_HINT = "Leave one of them out, or give the same class for both."
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +95,8 @@ class Provenance:
 
 
 @dataclass(frozen=True, slots=True)
-class DecisionSummary:
-    """Everything a one-decision report shows, computed once.
+class Decision:
+    """Everything one decision shows, computed once: page, presenter mode and reports.
 
     Parameters
     ----------
@@ -104,11 +106,12 @@ class DecisionSummary:
         How the row is named to a reader, e.g. ``"row 1"`` or ``"ID 1234"``.
     task : {"binary", "multiclass", "regression"}
     favourable_label : str or None
-        The class the person hopes for; None for regression.
+        The class the person hopes for (recourse aims at it); None for regression.
     settings : DecisionSettings
         The decision settings the summary was made with (wording, names).
     shap : Attribution
-        The one-row SHAP explanation, in the method's own output space.
+        The one-row SHAP explanation, in the method's own output space (its
+        output named in the settings' words, see :func:`worded`).
     breakdown : Attribution
         The same explanation in points a reader follows (probability points
         0 to 100, or the model's units for regression), with feature values
@@ -138,6 +141,28 @@ class DecisionSummary:
     trust: TrustReport
     recourse: RecourseResult | None
     provenance: Provenance
+
+    @property
+    def shap_shown(self) -> Attribution:
+        """The SHAP row in the units a person reads the prediction in (the page's waterfall)."""
+        return display_view(self.shap, binary=self.task == "binary")
+
+
+def worded(
+    attribution: Attribution, settings: DecisionSettings, explained_label: str | None
+) -> Attribution:
+    """The attribution with its output also named in the settings' words.
+
+    "probability of 1" becomes "probability of 1 (“survives”)" when the class
+    explained (``explained_label``; None for regression) is the favourable one
+    and its wording differs from its label.
+    """
+    label = explained_label
+    if label is None or label != settings.favourable or settings.favourable_text == label:
+        return attribution
+    return replace(
+        attribution, output_label=f"{attribution.output_label} (“{settings.favourable_text}”)"
+    )
 
 
 def find_row(
@@ -209,16 +234,19 @@ def summarise_decision(
     row_id: object,
     *,
     output: int | None = None,
+    plan: ShapPlan | None = None,
     settings: DecisionSettings | None = None,
     model_name: str | None = None,
     model_card: Mapping[str, object] | None = None,
     data_name: str = "the dataset",
     row_label: str | None = None,
-) -> DecisionSummary:
-    """Explain one row completely, for a report a non-specialist can read.
+) -> Decision:
+    """Explain one row completely, for a page or a report a non-specialist can read.
 
-    SHAP explains the row against a background of :data:`BACKGROUND_ROWS`
-    rows sampled from ``prepared.X`` (seed 0); LIME is fitted on
+    SHAP explains the row with ``plan``, or with the plan the dashboard makes
+    for the dataset (:func:`plan_for`: a background of
+    :data:`~explainers.shap_attributions.DEFAULT_BACKGROUND` rows sampled
+    from ``prepared.X``, seed 0); LIME is fitted on
     ``prepared.X`` and rerun with :data:`STABILITY_SEEDS` to measure its
     stability; the two are compared for the trust verdict. Recourse is
     searched only for an unfavourable classification.
@@ -232,6 +260,9 @@ def summarise_decision(
     output : int, optional
         Output column explained; defaults to the settings' favourable class
         if they name one, else the model's default output (the positive class).
+        Recourse always aims at the favourable class.
+    plan : ShapPlan, optional
+        The SHAP plan made once for the dataset and ``output``.
     settings : DecisionSettings, optional
         The favourable class and its wording, readable names, the threshold,
         and the features recourse must not change or may move only one way.
@@ -248,13 +279,13 @@ def summarise_decision(
 
     Returns
     -------
-    DecisionSummary
+    Decision
 
     Raises
     ------
     DataValidationError
         If ``row_id`` is not a row of the dataset, the class names are
-        unknown or contradict each other, or recourse options are invalid.
+        unknown, or recourse options are invalid.
     AttributionError
         If the SHAP explanation fails its additivity check.
 
@@ -268,7 +299,7 @@ def summarise_decision(
     if row_id not in prepared.X.index:
         raise _unknown_row(prepared.X.index, row_id, data_name)
     return run_model_task(
-        prepared.bundle, decide, prepared.X, row_id, output=output, settings=settings,
+        prepared.bundle, decide, prepared.X, row_id, output=output, plan=plan, settings=settings,
         model_name=model_name, model_card=model_card, data_name=data_name, row_label=row_label,
     )  # fmt: skip
 
@@ -279,12 +310,13 @@ def decide(
     row_id: object,
     *,
     output: int | None = None,
+    plan: ShapPlan | None = None,
     settings: DecisionSettings | None = None,
     model_name: str | None = None,
     model_card: Mapping[str, object] | None = None,
     data_name: str = "the dataset",
     row_label: str | None = None,
-) -> DecisionSummary:
+) -> Decision:
     """:func:`summarise_decision` where the model lives (``X``: the aligned dataset).
 
     A model-touching function: call it through
@@ -295,22 +327,24 @@ def decide(
     settings = settings or DecisionSettings()
     regression = bundle.task == "regression"
     favourable_label = None if regression else settings.favourable
-    k = _output(bundle, output, favourable_label)
+    k = bundle.output_index(favourable_label) if output is None else output
     label = None if regression else favourable_label or bundle.output_labels[k]
+    explained = None if regression else bundle.output_labels[k]
     score_name = settings.score_name
     display_names = settings.display_names
     fixed = settings.fixed
     threshold = settings.threshold
     row = X.loc[[row_id]]
 
-    background = X
-    if len(background) > BACKGROUND_ROWS:
-        background = background.sample(n=BACKGROUND_ROWS, random_state=0)
-    shap_row = explain_shap(bundle, row, output=k, background=background)
+    if plan is None or plan.output != k:
+        plan = plan_for(bundle, X, output=k)
+    shap_row = worded(explain_planned(bundle, plan, row), settings, explained)
     lime_space = comparable_space(bundle, shap_row.output_space)
     lime_runs = {
-        seed: explain_lime(
-            bundle, row, output=k, X_reference=X, random_state=seed, space=lime_space
+        seed: worded(
+            explain_lime(bundle, row, output=k, X_reference=X, random_state=seed, space=lime_space),
+            settings,
+            explained,
         )
         for seed in STABILITY_SEEDS
     }
@@ -333,9 +367,10 @@ def decide(
         multiclass=bundle.task == "multiclass",
     )
     recourse = None
-    if not regression and reasons.favourable is False:
+    if label is not None and reasons.favourable is False:
+        aim = bundle.output_index(label)
         recourse = find_recourse(
-            lambda frame: bundle.predict_output(frame)[:, k],
+            lambda frame: bundle.predict_output(frame)[:, aim],
             row,
             X,
             threshold=threshold,
@@ -355,7 +390,7 @@ def decide(
         generated_at=datetime.now(UTC),
         method=_method_text(shap_row, recourse, fixed, display_names),
     )
-    return DecisionSummary(
+    return Decision(
         row_id=row_id,
         row_label=row_label or f"row {row_id}",
         task=bundle.task,
@@ -371,15 +406,14 @@ def decide(
     )
 
 
-def _output(bundle: ModelBundle, output: int | None, favourable_label: str | None) -> int:
-    if output is None:
-        return bundle.output_index(favourable_label)
-    if favourable_label is not None and bundle.output_index(favourable_label) != output:
-        raise DataValidationError(
-            CLASS_MISMATCH.format(output=bundle.output_labels[output], favourable=favourable_label),
-            CLASS_MISMATCH_HINT,
-        )
-    return output
+def plan_for(bundle: ModelBundle, X: pd.DataFrame, *, output: int) -> ShapPlan:
+    """The SHAP plan of a dataset, as the dashboard makes it once per workspace.
+
+    Planned on :func:`~explainers.shap_attributions.global_sample` of ``X``
+    against :func:`~explainers.shap_attributions.background_sample` of ``X``.
+    A model-touching function (run it where the model lives).
+    """
+    return plan_shap(bundle, global_sample(X), output=output, background=background_sample(X))
 
 
 def _unknown_row(index: pd.Index, row_id: object, data_name: str) -> DataValidationError:

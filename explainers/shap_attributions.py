@@ -68,6 +68,9 @@ ADDITIVITY_FAILED = (
     "(largest gap {gap:.3g} in {space} units)."
 )
 DEFAULT_BACKGROUND = 100
+"""Reference rows linear and model-agnostic SHAP are explained against (a seeded sample)."""
+GLOBAL_MAX_ROWS = 2_000
+"""Rows a dataset's SHAP plan is made on and the global view explains (a seeded sample)."""
 PROBE_ROWS = 8
 """Rows the exact method explains at planning time to find its output space."""
 SHAP_CANNOT_READ = "shap cannot read these trees."
@@ -187,7 +190,11 @@ def plan_shap(
         Pass it to :func:`explain_planned` with any subset of ``X``'s rows.
     """
     k = bundle.default_output if output is None else output
-    reference = background if background is not None else _sample(X, n_background, random_state)
+    reference = (
+        background
+        if background is not None
+        else background_sample(X, n_background=n_background, random_state=random_state)
+    )
     preprocessor, estimator = _split_pipeline(bundle.model)
     kind = _estimator_kind(estimator)
     grouping = None
@@ -292,8 +299,18 @@ def explain_planned(
     )
 
 
-def _sample(X: pd.DataFrame, n: int, random_state: int) -> pd.DataFrame:
-    return X if len(X) <= n else X.sample(n=n, random_state=random_state)
+def background_sample(
+    X: pd.DataFrame, *, n_background: int = DEFAULT_BACKGROUND, random_state: int = 0
+) -> pd.DataFrame:
+    """All of ``X``, or ``n_background`` of its rows drawn at random (the SHAP background)."""
+    return X if len(X) <= n_background else X.sample(n=n_background, random_state=random_state)
+
+
+def global_sample(X: pd.DataFrame) -> pd.DataFrame:
+    """All of ``X``, or a random sample of :data:`GLOBAL_MAX_ROWS` rows (seed 0) in table order."""
+    if len(X) <= GLOBAL_MAX_ROWS:
+        return X
+    return X.sample(n=GLOBAL_MAX_ROWS, random_state=0).sort_index()
 
 
 def _split_pipeline(model: Any) -> tuple[Any | None, Any]:

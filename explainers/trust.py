@@ -98,6 +98,20 @@ class TrustReport:
     same_units: bool = True
     size_ratio: float | None = None
 
+    @property
+    def details(self) -> str:
+        """The numbers behind the verdict in one sentence (the page and the reports show it)."""
+        details = [
+            f"The two methods push the same way on {self.sign_agreement:.0%} of the top factors"
+        ]
+        if self.spearman is not None:
+            details.append(f"rank correlation {self.spearman:.2f}")
+        if self.surrogate_score is not None:
+            details.append(f"LIME's local fit R² {self.surrogate_score:.2f}")
+        if self.lime_stability is not None:
+            details.append(f"LIME's stability across seeds {self.lime_stability:.0%}")
+        return "; ".join(details) + "."
+
     def __post_init__(self) -> None:
         if self.level not in VERDICTS:
             raise ValueError(f"level must be one of {sorted(VERDICTS)}, got {self.level!r}.")

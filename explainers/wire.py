@@ -79,7 +79,7 @@ WIRE_TYPES: tuple[str, ...] = (
     "explainers.dask_batch.DaskRun",
     "explainers.data_quality.DataQualityReport",
     "explainers.data_quality.Finding",
-    "explainers.decision.DecisionSummary",
+    "explainers.decision.Decision",
     "explainers.decision.Provenance",
     "explainers.decision_settings.DecisionSettings",
     "explainers.decision_settings.DerivedGroup",

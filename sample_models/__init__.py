@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +38,12 @@ class Demo:
         from explainers.decision_settings import load_settings
 
         return load_settings(self.path(self.settings_file))
+
+    def model_card(self) -> dict[str, object] | None:
+        """This demo's entry of ``model_card.json`` (name, training data, source…)."""
+        card = json.loads(self.path("model_card.json").read_text(encoding="utf-8"))
+        entry = card.get("models", {}).get(self.key)
+        return dict(entry) if isinstance(entry, dict) else None
 
 
 DEMOS: dict[str, Demo] = {

@@ -25,7 +25,12 @@ from explainers.parallel import (
     finished_job,
     split_rows,
 )
-from explainers.shap_attributions import explain_planned, explain_shap, plan_shap
+from explainers.shap_attributions import (
+    background_sample,
+    explain_planned,
+    explain_shap,
+    plan_shap,
+)
 from tests.conftest import SAMPLES
 
 MODELS = {
@@ -142,7 +147,10 @@ def test_cached_global_and_row_shap_equal_serial(loan) -> None:
     ws = demo_workspace("loan")
     rows = cache.explained_rows(ws)
     serial = explain_shap(
-        loan.bundle, rows, output=cache.output_index(ws), background=cache.background(ws)
+        loan.bundle,
+        rows,
+        output=cache.output_index(ws),
+        background=background_sample(cache.prepared(ws).X),
     )
     _assert_same(cache.global_shap(ws), serial)
     _assert_same(cache.global_shap(ws), serial)  # second call: from the cache
@@ -179,5 +187,7 @@ def test_shap_of_other_rows_equals_serial_in_place_or_in_the_pool(
         monkeypatch.setattr(cache, "INLINE_BUDGET_S", 0.0)
     other = pd.read_csv(SAMPLES / "loan_current.csv").drop(columns="creditability")
     other = align_data(cache.prepared(ws).bundle, other)[1].iloc[:300]
-    serial = explain_shap(loan.bundle, other, output=0, background=cache.background(ws))
+    serial = explain_shap(
+        loan.bundle, other, output=0, background=background_sample(cache.prepared(ws).X)
+    )
     _assert_same(cache.shap_of_rows(ws, other, output=0), serial)

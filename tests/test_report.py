@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dashboard import report_cache
+from dashboard import cache, report_cache
 from dashboard.actions import demo_workspace
-from dashboard.cli import demo_model_card, main
+from dashboard.cli import main
 from dashboard.report import report_html, report_pdf
-from explainers.decision import DecisionSummary, find_row, summarise_decision
+from explainers.decision import Decision, find_row, summarise_decision
 from explainers.errors import DataValidationError
 from explainers.loading import PreparedData, load_files
 from sample_models import DEMOS
@@ -46,18 +46,18 @@ DEMO_FIXED = SETTINGS.fixed
 
 
 @pytest.fixture(scope="module")
-def summary(prepared: PreparedData) -> DecisionSummary:
+def summary(prepared: PreparedData) -> Decision:
     return summarise_decision(
         prepared,
         REFUSED_ROW,
         settings=SETTINGS,
-        model_card=demo_model_card(LOAN),
+        model_card=LOAN.model_card(),
         data_name=LOAN.data_file,
     )
 
 
 @pytest.fixture(scope="module")
-def page(summary: DecisionSummary) -> str:
+def page(summary: Decision) -> str:
     return report_html(summary)
 
 
@@ -76,7 +76,7 @@ def _pdf_text(path: Path) -> str:
     return _words(out.replace("\N{SOFT HYPHEN}", ""))
 
 
-def _sentences(summary: DecisionSummary) -> list[str]:
+def _sentences(summary: Decision) -> list[str]:
     reasons = summary.reasons
     return [reasons.decision, *(r.sentence for r in reasons.against + reasons.supporting)]
 
@@ -84,7 +84,7 @@ def _sentences(summary: DecisionSummary) -> list[str]:
 # --- the summary ---------------------------------------------------------------------
 
 
-def test_summary_of_a_refused_applicant(summary: DecisionSummary) -> None:
+def test_summary_of_a_refused_applicant(summary: Decision) -> None:
     assert summary.reasons.favourable is False
     assert summary.recourse is not None and summary.recourse.options
     assert not set(DEMO_FIXED) & {c.feature for o in summary.recourse.options for c in o.changes}
@@ -97,7 +97,7 @@ def test_summary_of_a_refused_applicant(summary: DecisionSummary) -> None:
     assert "SHAP" in about.method and "LIME" in about.method
 
 
-def test_breakdown_is_in_the_points_of_the_reasons(summary: DecisionSummary) -> None:
+def test_breakdown_is_in_the_points_of_the_reasons(summary: Decision) -> None:
     breakdown, reasons = summary.breakdown, summary.reasons
     assert breakdown.output_space == "raw"
     np.testing.assert_allclose(breakdown.output[0], reasons.score, rtol=1e-9)
@@ -144,7 +144,7 @@ def test_html_has_no_external_url(page: str) -> None:
     assert "<link" not in page and "@import" not in page and "@font-face" not in page
 
 
-def test_html_reads_in_the_applicants_order(page: str, summary: DecisionSummary) -> None:
+def test_html_reads_in_the_applicants_order(page: str, summary: Decision) -> None:
     text = html.unescape(page)
     for sentence in _sentences(summary):
         assert sentence in text
@@ -220,13 +220,13 @@ def test_html_makes_no_network_request(page: str, tmp_path: Path) -> None:
 # --- PDF -----------------------------------------------------------------------------
 
 
-def test_pdf_is_a_pdf(summary: DecisionSummary) -> None:
+def test_pdf_is_a_pdf(summary: Decision) -> None:
     data = report_pdf(summary)
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
 
 
 @needs_pdftotext
-def test_pdf_has_the_reasons_text(summary: DecisionSummary, tmp_path: Path) -> None:
+def test_pdf_has_the_reasons_text(summary: Decision, tmp_path: Path) -> None:
     path = tmp_path / "report.pdf"
     path.write_bytes(report_pdf(summary))
     text = _pdf_text(path)
@@ -310,7 +310,7 @@ def test_download_bytes_build_outside_a_script_run() -> None:
     page = report_cache.report_bytes(ws, REFUSED_ROW, "html").decode("utf-8")
     assert pdf.startswith(b"%PDF-")
     assert "approval score" in page and "http://" not in page
-    assert report_cache.summary(ws, REFUSED_ROW).reasons.favourable is False
+    assert cache.decision(ws, REFUSED_ROW).reasons.favourable is False
 
 
 def test_regression_report_states_the_prediction() -> None:
