@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dashboard.cli_loading import load_contained
-from explainers.csv_output import write_csv
 from explainers.errors import DataValidationError, ExplainerError
 
 if TYPE_CHECKING:  # imported where used: `whybox --help` stays instant
@@ -165,6 +164,8 @@ def _progress(done: int, total: int) -> None:
 
 
 def _write_csv(table: pd.DataFrame, out: Path) -> None:
+    from explainers.csv_output import write_csv
+
     try:
         write_csv(table, out)
     except OSError as exc:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from explainers.loading import PreparedData
+if TYPE_CHECKING:  # imported where used: `whybox --help` imports no data library
+    from explainers.loading import PreparedData
 
 PROTECTIONS_PREFIX = "whybox: "
 

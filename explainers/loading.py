@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import pandas as pd
 from explainers.data_loading import load_dataset
 from explainers.errors import DataValidationError, ModelLoadError
 from explainers.model_bundle import ModelBundle, align_data, build_bundle
-from explainers.safe_loading import TOO_LARGE, TOO_LARGE_HINT, load_model_bytes
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 UNKNOWN_TARGET = "The target column {name!r} is not in the dataset."
@@ -70,6 +68,8 @@ def load_model(
             raw, filename, trust_unknown=trust_unknown, max_bytes=MAX_UPLOAD_BYTES,
             scope=scope, jobs=jobs,
         )  # fmt: skip
+    from explainers.safe_loading import load_model_bytes  # sklearn and the loaders: in process only
+
     loaded = load_model_bytes(
         raw, filename, trust_unknown=trust_unknown, max_bytes=MAX_UPLOAD_BYTES
     )
@@ -150,15 +150,14 @@ def load_files(
     *,
     target: str | None = None,
     trust_unknown: bool = False,
-    model_loaded: Callable[[ModelBundle], None] | None = None,
     sandboxed: bool = False,
     jobs: int | None = None,
 ) -> PreparedData:
     """Load a model file and a dataset file from disk (the CLI's entry point).
 
     The dataset has no memory budget here: batch runs on the user's own machine.
-    ``model_loaded(bundle)`` is called before the dataset is read (the CLI
-    starts its worker processes then, while the data loads).
+    It is read first, while a sandbox started beforehand (see
+    :func:`explainers.sandbox.start_spare`) imports its own libraries.
     ``sandboxed`` and ``jobs`` are those of :func:`load_model`.
 
     Raises
@@ -173,15 +172,15 @@ def load_files(
             raise DataValidationError(f"No file at {path}.", "Check the path and try again.")
     size = model_path.stat().st_size
     if size > MAX_UPLOAD_BYTES:  # refuse before reading it into memory
+        from explainers.safe_loading import TOO_LARGE, TOO_LARGE_HINT
+
         raise ModelLoadError(
             TOO_LARGE.format(size_mb=size / 2**20, limit_mb=MAX_UPLOAD_BYTES / 2**20),
             TOO_LARGE_HINT,
         )
+    frame = load_dataset(data_path.read_bytes(), data_path.name)
     bundle = load_model(
         model_path.read_bytes(), model_path.name, trust_unknown=trust_unknown,
         sandboxed=sandboxed, jobs=jobs,
     )  # fmt: skip
-    if model_loaded is not None:
-        model_loaded(bundle)
-    frame = load_dataset(data_path.read_bytes(), data_path.name)
     return prepare(bundle, frame, target=target)

@@ -15,12 +15,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sklearn.base import is_classifier, is_regressor
-from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
 
 from explainers.errors import DataValidationError, UnsupportedModelError
-from explainers.unwrap import describe_model, stored_categories, unwrap_model
 
 Task = Literal["binary", "multiclass", "regression"]
 OutputKind = Literal["probability", "margin", "value"]
@@ -231,6 +227,9 @@ def build_bundle(model: Any, *, warnings_: tuple[str, ...] = ()) -> ModelBundle:
     if type(model) in _VALUE_KINDS:
         kind = _VALUE_KINDS[type(model)]
         raise UnsupportedModelError(NOT_A_MODEL.format(kind=kind), NOT_A_MODEL_HINT)
+    # imported here: a process that holds only handles (the CLI, the server) needs no sklearn
+    from explainers.unwrap import describe_model, stored_categories, unwrap_model
+
     unwrapped = unwrap_model(model)
     model = unwrapped.model
     if not hasattr(model, "predict"):
@@ -335,6 +334,9 @@ def model_outputs(bundle: ModelBundle, X: pd.DataFrame) -> npt.NDArray[np.float6
 
 
 def _check_fitted(model: Any) -> None:
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
     try:
         check_is_fitted(model)
     except NotFittedError as exc:
@@ -346,6 +348,8 @@ def _check_fitted(model: Any) -> None:
 
 
 def _detect_task(model: Any) -> tuple[Task, tuple[str, ...], OutputKind]:
+    from sklearn.base import is_classifier, is_regressor
+
     classes = getattr(model, "classes_", None)
     has_proba = hasattr(model, "predict_proba") and not getattr(model, "margin_only", False)
     if classes is not None and (has_proba or hasattr(model, "decision_function")):

@@ -9,7 +9,9 @@ or ``builtins.eval``.
 Two sources make up the list:
 
 * every public scikit-learn estimator class of the installed version, from
-  :func:`sklearn.utils.all_estimators` (``module.qualname`` of each class);
+  :func:`sklearn.utils.all_estimators` (``module.qualname`` of each class; the
+  list is kept in :mod:`explainers.trusted_cache`, as listing imports all of
+  scikit-learn);
 * :data:`EXTRA_GLOBALS`, written out by hand. It was found by pickling fitted
   models (every estimator ``all_estimators`` can fit with default settings,
   pipelines with ``ColumnTransformer``, ``OneHotEncoder``, ``SimpleImputer`` and
@@ -396,9 +398,9 @@ def sklearn_estimator_globals() -> frozenset[str]:
     frozenset of str
         For example ``"sklearn.ensemble._forest.RandomForestClassifier"``.
     """
-    from sklearn.utils import all_estimators
+    from explainers.trusted_cache import sklearn_estimators
 
-    return frozenset(f"{cls.__module__}.{cls.__qualname__}" for _, cls in all_estimators())
+    return frozenset(f"{module}.{qualname}" for module, qualname, _ in sklearn_estimators())
 
 
 # imbalanced-learn's sampler that calls a function of the user's choosing.

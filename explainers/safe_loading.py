@@ -51,12 +51,14 @@ import math
 import pickle
 import pickletools
 import struct
+import sys
 import threading
 import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Literal
 
 import joblib
@@ -408,7 +410,29 @@ def _list_stream(data: bytes) -> _Listing:
 
 
 def _skops_io() -> Any:
-    """skops.io, imported on first use (it takes about a second; most uploads are pickles)."""
+    """skops.io, imported on first use (most uploads are pickles).
+
+    Importing it calls :func:`sklearn.utils.all_estimators` for the names of
+    the classes skops trusts, which imports all of scikit-learn (about a
+    second); the same names come from :mod:`explainers.trusted_cache` here.
+    """
+    if "skops.io" not in sys.modules:
+        import sklearn.utils
+
+        from explainers.trusted_cache import sklearn_estimators
+
+        # skops reads only a listed class's __module__ and __name__
+        listed = [
+            (name, SimpleNamespace(__module__=module, __name__=name))
+            for module, _, name in sklearn_estimators()
+        ]
+        original = sklearn.utils.all_estimators
+        sklearn.utils.all_estimators = lambda *args, **kwargs: listed
+        try:
+            import skops.io._trusted_types as trusted_types
+        finally:
+            sklearn.utils.all_estimators = original
+        trusted_types.all_estimators = original
     import skops.io
 
     return skops.io

@@ -50,6 +50,13 @@ from explainers.model_bundle import ModelBundle
 from explainers.sandbox_kept import KeptMissing, KeptSender
 from explainers.sandbox_protocol import SandboxInfo
 from explainers.sandbox_worker import FILE_ENV, JOBS_ENV, MEMORY_ENV
+from explainers.trusted_cache import (
+    CACHE_ENV,
+    NUMBA_ENV,
+    cache_folder,
+    numba_folder,
+    warm_in_background,
+)
 from explainers.wire import WireError
 
 MODE_ENV = "WHYBOX_SANDBOX"
@@ -63,6 +70,10 @@ MAX_LIVE = 8
 IDLE_STOP_S = 900.0
 NOBODY = 65534
 TMP_SIZE_MB = 2048
+TRUSTED_CACHE = "/whybox-cache"
+KERNEL_CACHE = "/whybox-numba"
+"""Where a sandbox sees the trusted cache and its numba part (read-only: see
+:mod:`explainers.trusted_cache`)."""
 
 CRASHED_LOADING = "This model crashed while loading; nothing else was affected."
 CRASHED_WORKING = "This model crashed while working on your request; nothing else was affected."
@@ -228,6 +239,8 @@ def _bwrap_args() -> list[str]:
     ]  # fmt: skip
     for path in _read_only_paths():
         args += ["--ro-bind", path, path]
+    args += ["--ro-bind-try", str(cache_folder()), TRUSTED_CACHE]
+    args += ["--ro-bind-try", str(numba_folder()), KERNEL_CACHE]
     for link, target in (("/lib", "usr/lib"), ("/lib64", "usr/lib64"), ("/lib32", "usr/lib32")):
         if Path(link).is_symlink():
             args += ["--symlink", target, link]
@@ -237,7 +250,8 @@ def _bwrap_args() -> list[str]:
     return args
 
 
-def _environment(jobs: int) -> dict[str, str]:
+def _environment(jobs: int, chosen: Mode) -> dict[str, str]:
+    """What a sandbox process's environment holds: nothing of this process's but a few settings."""
     import explainers
 
     keep = {
@@ -253,7 +267,8 @@ def _environment(jobs: int) -> dict[str, str]:
         "HOME": "/tmp",
         "TMPDIR": "/tmp",
         "MPLCONFIGDIR": "/tmp",
-        "NUMBA_CACHE_DIR": "/tmp",
+        CACHE_ENV: TRUSTED_CACHE if chosen == "bwrap" else str(cache_folder()),
+        NUMBA_ENV: KERNEL_CACHE if chosen == "bwrap" else str(numba_folder()),
         JOBS_ENV: str(jobs),
     }
 
@@ -424,8 +439,14 @@ def _is_progress(value: Any) -> bool:
 
 
 def start_sandbox(jobs: int | None = None) -> Sandbox:
-    """Start a sandbox process (it imports the explainer stack, then waits for a model)."""
+    """Start a sandbox process (it imports the explainer stack, then waits for a model).
+
+    The sandbox loads the tree engine's compiled kernels from the trusted
+    cache, so the first start with a cold cache warms it (in the background).
+    """
     from explainers.parallel import default_jobs
+
+    warm_in_background()
 
     jobs = default_jobs() if jobs is None else max(1, jobs)
     chosen = mode()
@@ -436,7 +457,7 @@ def start_sandbox(jobs: int | None = None) -> Sandbox:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=_environment(jobs),
+        env=_environment(jobs, chosen),
         start_new_session=chosen == "process",
         cwd="/tmp" if chosen == "process" else None,
     )

@@ -19,20 +19,17 @@ node, at every point) is computed once per model by :func:`prepare`;
 threads, without the GIL). It is a pure function of tree arrays and rows, so
 it runs wherever the model lives.
 
-Numba's compiled code is cached on disk (``cache=True``) in
-``NUMBA_CACHE_DIR``; :func:`ensure_cache_dir` points it at a writable folder
-before numba is imported.
+Numba's compiled code is cached on disk (``cache=True``), in the folder
+:func:`explainers.trusted_cache.ensure_cache_dir` points it at before numba is
+imported.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,7 +37,6 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-CACHE_ENV = "NUMBA_CACHE_DIR"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -115,42 +111,6 @@ class PreparedTrees:
     expected_value: FloatArray
     n_points: int
     max_depth: int
-
-
-def ensure_cache_dir() -> Path:
-    """Point numba's on-disk cache at a writable folder.
-
-    ``NUMBA_CACHE_DIR`` when set, else ``$XDG_CACHE_HOME/whybox/numba``. numba
-    refuses a cache folder it cannot write, so where that folder is read-only
-    (a sandbox that mounts the cache compiled by the trusted process), its
-    files (about 300 kB) are copied to a private temporary folder and used
-    from there: the kernels load in milliseconds instead of compiling for
-    seconds. Without any cache the first use compiles (about 4 s).
-    """
-    configured = os.environ.get(CACHE_ENV)
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    preferred = Path(configured) if configured else base / "whybox" / "numba"
-    if _writable(preferred):
-        os.environ[CACHE_ENV] = str(preferred)
-        return preferred
-    scratch = Path(tempfile.gettempdir()) / f"whybox-numba-{os.getuid()}"
-    if preferred.is_dir() and not scratch.exists():
-        try:
-            shutil.copytree(preferred, scratch)
-        except OSError:
-            pass
-    scratch.mkdir(parents=True, exist_ok=True)
-    os.environ[CACHE_ENV] = str(scratch)
-    return scratch
-
-
-def _writable(folder: Path) -> bool:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            return True
-    except OSError:
-        return False
 
 
 def prepare(trees: TreeArrays) -> PreparedTrees:
@@ -298,6 +258,8 @@ def _kernels() -> Any:
     """The compiled kernels (numba imported and the cache located on first use)."""
     global _KERNELS
     if _KERNELS is None:
+        from explainers.trusted_cache import ensure_cache_dir
+
         folder = ensure_cache_dir()
         config = sys.modules.get("numba.core.config")
         if config is not None:  # numba read its settings when another library imported it

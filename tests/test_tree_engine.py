@@ -18,7 +18,7 @@ from sklearn.ensemble import (
 )
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from explainers import tree_engine
+from explainers import tree_engine, trusted_cache
 from explainers.tree_models import tree_arrays
 
 DEPTHS = [1, 2, 5, 12, None]
@@ -141,9 +141,10 @@ def test_categorical_hist_gradient_boosting_is_left_to_others():
 
 
 def test_numba_cache_defaults_to_the_users_cache_folder(tmp_path, monkeypatch):
-    monkeypatch.delenv(tree_engine.CACHE_ENV, raising=False)
+    monkeypatch.delenv(trusted_cache.NUMBA_ENV, raising=False)
+    monkeypatch.delenv(trusted_cache.CACHE_ENV, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    folder = tree_engine.ensure_cache_dir()
+    folder = trusted_cache.ensure_cache_dir()
     assert folder == tmp_path / "cache" / "whybox" / "numba"
     assert folder.is_dir()
 
@@ -152,9 +153,9 @@ def test_read_only_cache_is_copied_to_a_private_folder(tmp_path, monkeypatch):
     cache = tmp_path / "ro"
     (cache / "explainers_x").mkdir(parents=True)
     (cache / "explainers_x" / "k.nbi").write_bytes(b"index")
-    monkeypatch.setenv(tree_engine.CACHE_ENV, str(cache))
-    monkeypatch.setattr(tree_engine, "_writable", lambda folder: folder != cache)
-    monkeypatch.setattr(tree_engine.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
-    folder = tree_engine.ensure_cache_dir()
+    monkeypatch.setenv(trusted_cache.NUMBA_ENV, str(cache))
+    monkeypatch.setattr(trusted_cache, "_writable", lambda folder: folder != cache)
+    monkeypatch.setattr(trusted_cache.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    folder = trusted_cache.ensure_cache_dir()
     assert folder.parent == tmp_path / "tmp"
     assert (folder / "explainers_x" / "k.nbi").read_bytes() == b"index"
