@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import warnings
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -50,6 +51,7 @@ import numpy.typing as npt
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from explainers.booster_trees import engine_contributions
 from explainers.boosters import LightGBMBooster, XGBoostBooster
 from explainers.encoding import ColumnCodec
 from explainers.errors import AttributionError, UnsupportedModelError
@@ -434,8 +436,9 @@ def _tree_explainer(estimator: Any) -> shap.TreeExplainer:
 def _xgboost(estimator: Any, Z: Any) -> _RawAttribution:
     """xgboost's own contributions over the rounds its predictions use (its best iteration)."""
     data = Z if isinstance(Z, pd.DataFrame) else to_dense(Z)
+    native: Callable[[Any], FloatArray]
     if isinstance(estimator, XGBoostBooster):
-        contribs = estimator.contributions(data)
+        native = estimator.contributions
         rounds = estimator.iteration_range[1] or estimator.n_rounds
         booster = estimator.booster
     else:
@@ -444,17 +447,23 @@ def _xgboost(estimator: Any, Z: Any) -> _RawAttribution:
         booster = estimator.get_booster()
         best = getattr(estimator, "best_iteration", None)
         iteration_range = (0, 0) if best is None else (0, int(best) + 1)
-        matrix = xgboost.DMatrix(data, enable_categorical=True)
-        contribs = np.asarray(
-            booster.predict(matrix, pred_contribs=True, iteration_range=iteration_range),
-            np.float64,
-        )
+
+        def native(rows: Any) -> FloatArray:
+            matrix = xgboost.DMatrix(rows, enable_categorical=True)
+            return np.asarray(
+                booster.predict(matrix, pred_contribs=True, iteration_range=iteration_range),
+                np.float64,
+            )
+
         rounds = iteration_range[1] or booster.num_boosted_rounds()
+    engine = engine_contributions(estimator, booster, data, native, n_rounds=rounds)
+    contribs = native(data) if engine is None else engine
     contribs = contribs[:, None, :] if contribs.ndim == 2 else contribs  # (n, k, f+1)
     values = np.transpose(contribs[:, :, :-1], (0, 2, 1))
     base = contribs[:, :, -1]
     n_terms = rounds * _parallel_trees(booster) + values.shape[1] + 1
-    return _RawAttribution(values, base, "xgboost native TreeSHAP", True, n_terms=n_terms)
+    method = "xgboost native TreeSHAP" if engine is None else "TreeSHAP"
+    return _RawAttribution(values, base, method, True, n_terms=n_terms)
 
 
 def _parallel_trees(booster: Any) -> int:
@@ -471,12 +480,18 @@ def _lightgbm(estimator: Any, Z: Any) -> _RawAttribution:
     data = Z if isinstance(Z, pd.DataFrame) else to_dense(Z)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        native: Callable[[Any], FloatArray]
         if isinstance(estimator, LightGBMBooster):
-            contribs = estimator.contributions(data)
+            native = estimator.contributions
             booster = estimator.booster
         else:
-            contribs = np.asarray(estimator.predict(data, pred_contrib=True), np.float64)
+
+            def native(rows: Any) -> FloatArray:
+                return np.asarray(estimator.predict(rows, pred_contrib=True), np.float64)
+
             booster = estimator.booster_
+        engine = engine_contributions(estimator, booster, data, native)
+        contribs = native(data) if engine is None else engine
     n_outputs = max(1, int(booster.num_model_per_iteration()))
     n = contribs.shape[0]
     contribs = contribs.reshape(n, n_outputs, -1)
@@ -484,7 +499,8 @@ def _lightgbm(estimator: Any, Z: Any) -> _RawAttribution:
     base = contribs[:, :, -1]
     rounds = int(booster.best_iteration) or int(booster.current_iteration())
     n_terms = rounds + values.shape[1] + 1
-    return _RawAttribution(values, base, "lightgbm native TreeSHAP", True, n_terms=n_terms)
+    method = "lightgbm native TreeSHAP" if engine is None else "TreeSHAP"
+    return _RawAttribution(values, base, method, True, n_terms=n_terms)
 
 
 def _linear(estimator: Any, Z: FloatArray, reference: FloatArray) -> _RawAttribution:

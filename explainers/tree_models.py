@@ -72,7 +72,8 @@ def _forest(estimator: Any) -> TreeArrays | None:
         parts.append((left, tree.children_right, default, tree.feature, tree.threshold,
                       value, tree.weighted_n_node_samples, 0))  # fmt: skip
     n_outputs = value.shape[1] + 1 if classifier else 1
-    return _concat(parts, n_outputs, np.zeros(n_outputs), np.float32, 1.0 if classifier else None)
+    complement = 1.0 if classifier else None
+    return concat_trees(parts, n_outputs, np.zeros(n_outputs), np.float32, complement)
 
 
 def _gradient_boosting(estimator: Any) -> TreeArrays | None:
@@ -98,7 +99,7 @@ def _gradient_boosting(estimator: Any) -> TreeArrays | None:
             )  # fmt: skip
             parts.append((left, tree.children_right, default, tree.feature, tree.threshold,
                           value, tree.weighted_n_node_samples, k))  # fmt: skip
-    return _concat(parts, n_outputs, offset, np.float32, None)
+    return concat_trees(parts, n_outputs, offset, np.float32, None)
 
 
 def _hist_gradient_boosting(estimator: Any) -> TreeArrays | None:
@@ -121,10 +122,10 @@ def _hist_gradient_boosting(estimator: Any) -> TreeArrays | None:
                           nodes["count"], k))  # fmt: skip
     if not parts:
         return None
-    return _concat(parts, n_outputs, offset, np.float64, None)
+    return concat_trees(parts, n_outputs, offset, np.float64, None)
 
 
-def _concat(
+def concat_trees(
     parts: list[tuple[Any, ...]],
     n_outputs: int,
     base_offset: Any,
