@@ -9,6 +9,10 @@ Three of Streamlit's start-up habits cost the demo about 2 s on 2 cores and
 do nothing for an installed app, so they are switched off here (see
 ``_skip_streamlit_start_up_work``); ``tests/test_cli_serve.py`` checks that
 the names this touches still exist.
+
+Requests must name this server in their ``Host`` header (``_accept_only_own_host``):
+without that, a web page the user visits could rebind its own name to 127.0.0.1
+and read every page (DNS rebinding), since the dashboard has no login.
 """
 
 from __future__ import annotations
@@ -60,12 +64,44 @@ def _skip_streamlit_start_up_work() -> None:
     delta_generator._use_warning_has_been_displayed = True
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+ANY_ADDRESS = ("0.0.0.0", "::", "")
+
+
+def allowed_hosts(bound_host: str) -> list[str]:
+    """The ``Host`` header values a server bound to ``bound_host`` answers.
+
+    The loopback names always; the bound name or address too. A server bound to
+    every interface (``0.0.0.0``) is reachable under any name the network gives
+    it, so there the operator has chosen exposure and every host is answered.
+    """
+    if bound_host in ANY_ADDRESS:
+        return ["*"]
+    return sorted({*LOOPBACK_NAMES, bound_host})
+
+
+def _accept_only_own_host(bound_host: str) -> None:
+    """Put Starlette's TrustedHostMiddleware first in Streamlit's stack (HTTP and websocket)."""
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+    from streamlit.web.server.starlette import starlette_app
+
+    streamlit_middleware = starlette_app.create_streamlit_middleware
+
+    def with_host_check() -> list[Middleware]:
+        hosts = allowed_hosts(bound_host)
+        return [Middleware(TrustedHostMiddleware, allowed_hosts=hosts), *streamlit_middleware()]
+
+    starlette_app.create_streamlit_middleware = with_host_check
+
+
 def main(argv: list[str]) -> None:
     """``python -m dashboard.server PORT HOST``: serve the app on HOST:PORT."""
     port, host = int(argv[0]), argv[1]
     from streamlit.web import bootstrap
 
     _skip_streamlit_start_up_work()
+    _accept_only_own_host(host)
     normal_switch_interval = sys.getswitchinterval()
     sys.setswitchinterval(START_UP_SWITCH_INTERVAL_S)
     threading.Thread(

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 from tests.conftest import ROOT
@@ -17,7 +18,29 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_demo_serves_and_stops_on_sigterm() -> None:
+def _status(port: int, path: str, host: str) -> int:
+    """The HTTP status of GET path with the given Host header (errors are statuses too)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return int(reply.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def _websocket_status_line(port: int, host: str) -> str:
+    """The first line of the server's answer to a websocket upgrade naming ``host``."""
+    request = (
+        f"GET /_stcore/stream HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\n"
+        "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request.encode())
+        return sock.recv(200).decode(errors="replace").splitlines()[0]
+
+
+def test_demo_serves_its_own_host_only_and_stops_on_sigterm() -> None:
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "dashboard.cli", "demo", "--port", str(port)],
@@ -38,6 +61,12 @@ def test_demo_serves_and_stops_on_sigterm() -> None:
             except OSError:
                 assert time.monotonic() < deadline, "the server never answered"
                 time.sleep(0.2)
+        # DNS rebinding: a page whose own name now resolves to 127.0.0.1 is refused
+        assert _status(port, "/", f"localhost:{port}") == 200
+        assert _status(port, "/", f"evil.example:{port}") == 400
+        assert _status(port, "/_stcore/health", f"evil.example:{port}") == 400
+        assert " 101 " in _websocket_status_line(port, f"127.0.0.1:{port}")
+        assert " 101 " not in _websocket_status_line(port, f"evil.example:{port}")
         server.terminate()  # the CLI became the server (exec), so this stops it
         assert server.wait(timeout=20) is not None
     finally:
@@ -65,3 +94,18 @@ def test_the_streamlit_start_up_work_the_server_skips_still_exists() -> None:
 
     assert callable(manifest_scanner.scan_component_manifests)
     assert isinstance(delta_generator._use_warning_has_been_displayed, bool)
+
+
+def test_the_server_answers_loopback_names_and_its_own_host() -> None:
+    from dashboard.server import allowed_hosts
+
+    assert allowed_hosts("127.0.0.1") == sorted(["127.0.0.1", "localhost", "::1", "[::1]"])
+    exposed = allowed_hosts("10.0.0.5")
+    assert "10.0.0.5" in exposed and "evil.example" not in exposed
+    assert allowed_hosts("0.0.0.0") == ["*"]
+
+
+def test_the_streamlit_middleware_the_server_extends_still_exists() -> None:
+    from streamlit.web.server.starlette import starlette_app
+
+    assert callable(starlette_app.create_streamlit_middleware)
