@@ -11,7 +11,8 @@ raw script and whybox alternate, so a ratio compares runs made minutes apart
 on the same machine. The raw scripts are what a user would write instead:
 ``joblib.load`` + ``pandas.read_parquet`` + ``shap.TreeExplainer(model).
 shap_values(X)`` (or the library's native contributions) + writing a Parquet
-file.
+file. The load average column is the machine's 1-minute load before and after
+the row (the machine may be shared with other work).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class ProcessRow:
     raw: float | None
     whybox: float
     target: str
+    load: str = ""
 
 
 def wall(command: list[str]) -> float:
@@ -66,6 +68,11 @@ def wall(command: list[str]) -> float:
     started = time.perf_counter()
     subprocess.run(command, check=True, cwd=ROOT, env=env, capture_output=True)
     return time.perf_counter() - started
+
+
+def load_average() -> float:
+    """The machine's 1-minute load average (the machine is shared: say how busy it was)."""
+    return os.getloadavg()[0]
 
 
 def best_of(commands: list[list[str]], repeats: int = 2) -> list[float]:
@@ -95,12 +102,13 @@ def compare(tmp: Path, name: str, label: str, model: object, X: object, raw_code
     model_path, data_path = _workload(tmp, name, model, X)
     script = tmp / f"raw_{name}.py"
     script.write_text(textwrap.dedent(raw_code))
+    before = load_average()
     raw, mine = best_of([
         [sys.executable, str(script), str(model_path), str(data_path), str(tmp / "raw.parquet")],
         whybox("explain", str(model_path), str(data_path), "--out", str(tmp / "out.parquet"),
                "--class", "1"),
     ])  # fmt: skip
-    return ProcessRow(label, raw, mine, target)
+    return ProcessRow(label, raw, mine, target, f"{before:.1f}-{load_average():.1f}")
 
 
 def process_rows(quick: bool) -> list[ProcessRow]:
@@ -133,21 +141,24 @@ def process_rows(quick: bool) -> list[ProcessRow]:
         loan = whybox("explain", str(SAMPLES / "loan_model.skops"),
                       str(SAMPLES / "loan_current.csv"), "--rows", "10",
                       "--out", str(tmp / "loan.csv"))  # fmt: skip
+        before = load_average()
         (loan_s,) = best_of([loan])
         rows.append(ProcessRow("10 rows of the bundled loan pipeline (.skops)", None, loan_s,
-                               "<= 2.0 s"))  # fmt: skip
+                               "<= 2.0 s", f"{before:.1f}-{load_average():.1f}"))  # fmt: skip
+        before = load_average()
         (help_s,) = best_of([whybox("--help")])
-        rows.append(ProcessRow("whybox --help", None, help_s, "<= 0.5 s"))
+        rows.append(ProcessRow("whybox --help", None, help_s, "<= 0.5 s",
+                               f"{before:.1f}-{load_average():.1f}"))  # fmt: skip
     return rows
 
 
 def print_rows(rows: list[ProcessRow]) -> None:
-    print("| whole process | raw script (s) | whybox (s) | ratio | target |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| whole process | raw script (s) | whybox (s) | ratio | target | load average |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for r in rows:
         raw = f"{r.raw:.2f}" if r.raw is not None else "–"
         ratio = f"{r.whybox / r.raw:.2f}" if r.raw else "–"
-        print(f"| {r.workload} | {raw} | {r.whybox:.2f} | {ratio} | {r.target} |")
+        print(f"| {r.workload} | {raw} | {r.whybox:.2f} | {ratio} | {r.target} | {r.load} |")
 
 
 def main() -> None:

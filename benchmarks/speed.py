@@ -9,6 +9,8 @@ Prints a Markdown table: each workload's raw time, whybox's time, their ratio,
 and the peak resident memory of this process and its workers (sampled every
 0.1 s with psutil) while that step ran. whybox runs with a persistent, warm
 worker pool, as in the dashboard; the pool's one-off start is its own row.
+Then the same work as whole processes (``benchmarks/process_speed.py``:
+start-up, loading and the sandbox included).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import pandas as pd
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-WORKLOADS = ["forest", "boosted", "first-ranking", "one-row", "memory", "dask"]
+WORKLOADS = ["forest", "boosted", "first-ranking", "one-row", "memory", "dask", "processes"]
 SAMPLES = ROOT / "sample_models"
 
 
@@ -353,6 +355,11 @@ def main() -> None:
         rows.append(big_boosted(args.quick))
     if "dask" in only:
         rows.append(dask_loan(20_000 if args.quick else args.dask_rows))
+    whole = None
+    if "processes" in only:  # after the rest, so that nothing else runs beside them
+        from benchmarks.process_speed import process_rows
+
+        whole = process_rows(args.quick)
     memory = psutil.virtual_memory().total / 2**30
     print(
         f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB, "
@@ -366,6 +373,11 @@ def main() -> None:
         ratio = f"{r.whybox / r.raw:.3f}" if r.raw else "–"
         peak = f"{r.peak_mb:,.0f}" if r.peak_mb else "–"
         print(f"| {r.workload} | {raw} | {r.whybox:.3f} | {ratio} | {peak} | {r.note} |")
+    if whole is not None:
+        from benchmarks.process_speed import print_rows
+
+        print("\nWhole processes (`whybox explain` and a raw script, each a fresh process):\n")
+        print_rows(whole)
 
 
 if __name__ == "__main__":
