@@ -51,3 +51,34 @@ def reg_data() -> tuple[pd.DataFrame, np.ndarray]:
 @pytest.fixture(scope="session")
 def loan_frame() -> pd.DataFrame:
     return pd.read_csv(SAMPLES / "german_credit.csv")
+
+
+# Under pytest-xdist (tests/run.sh runs two workers) these tests stay on one worker, so the
+# costly module fixture they share is made once: a browser module's server and Chromium,
+# the bad-input corpus run as real processes. Every other test is dealt out on its own.
+KEEP_TOGETHER = (
+    "tests/test_browser",
+    "tests/test_bad_inputs_cli.py::test_explain_as_a_real_process",
+)
+
+
+def work_unit(nodeid: str) -> str:
+    """The unit of work a test belongs to: its module, its function or itself."""
+    for prefix in KEEP_TOGETHER:
+        if nodeid.startswith(prefix):
+            return nodeid.split("[")[0] if "::" in prefix else nodeid.split("::")[0]
+    return nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``--dist load`` that keeps :data:`KEEP_TOGETHER` tests on one worker."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class KeepTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return KeepTogether(config, log)

@@ -26,4 +26,7 @@ python3 -m venv --clear "$VENV"
 start=$(date +%s)
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[test]"
 echo "installed the test environment in $(( $(date +%s) - start )) s"
-"$VENV/bin/python" -m pytest -q -p no:cacheprovider "$@"
+# Two test processes (the product's target machine has 2 cores; much of a test's time is
+# spent waiting on a sandbox, a server or a browser). WHYBOX_TEST_WORKERS=0 runs in one.
+# tests/conftest.py keeps tests that share a costly fixture (a browser, a server) together.
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider -n "${WHYBOX_TEST_WORKERS:-2}" "$@"
