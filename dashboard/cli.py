@@ -181,7 +181,7 @@ def _explain(args: argparse.Namespace) -> int:
     from explainers.sandbox import start_spare
 
     start_spare(args.jobs, keep=False)  # its imports overlap this process's
-    from explainers.batch import explain_batch, write_table
+    from explainers.batch import REFERENCE_ROWS, explain_batch, write_table
     from explainers.model_calls import run_model_task
 
     out = Path(args.out)
@@ -192,12 +192,15 @@ def _explain(args: argparse.Namespace) -> int:
     if args.rows is not None and args.rows < 1:
         raise ExplainerError("--rows must be at least 1.", "Leave it out to explain every row.")
     prepared = load_contained_files(args)
-    X = prepared.X if args.rows is None else prepared.X.iloc[: args.rows]
+    # the rows the settings (background, grouping) come from travel even when fewer are explained
+    X = prepared.X if args.rows is None else prepared.X.iloc[: max(args.rows, REFERENCE_ROWS)]
     settings, _ = resolve_settings(
         args.settings, args.model, prepared, data_name=Path(args.data).name
     )
     output = prepared.bundle.output_index(args.class_name or settings.favourable)
-    table = run_model_task(prepared.bundle, explain_batch, X, method=args.method, output=output)
+    table = run_model_task(
+        prepared.bundle, explain_batch, X, method=args.method, output=output, n_rows=args.rows
+    )
     write_table(table, out)
     for note in prepared.bundle.notes:  # how the file is explained, when not as itself
         print(f"note: {note}")

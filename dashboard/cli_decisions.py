@@ -256,12 +256,12 @@ def _full_comparison(
     from explainers.model_calls import run_model_task
     from explainers.model_comparison import compare_models, compare_rows, favourable_index
     from explainers.reasons import probability_view
-    from explainers.shap_attributions import explain_shap
+    from explainers.shap_attributions import background_sample, explain_shap
 
     task, labels, X = champion.bundle.task, champion.bundle.class_labels, champion.X
     k = favourable_index(settings, labels, task) if task != "regression" else 0
     sample = X if len(X) <= COMPARE_SHAP_ROWS else X.sample(COMPARE_SHAP_ROWS, random_state=0)
-    background = X if len(X) <= 100 else X.sample(100, random_state=0)
+    background = background_sample(X)
 
     def shap(prepared: PreparedData, rows: pd.DataFrame) -> Attribution:
         return run_model_task(prepared.bundle, explain_shap, rows, output=k, background=background)

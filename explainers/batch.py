@@ -24,11 +24,16 @@ from explainers.lime_attributions import DEFAULT_SAMPLES, explain_lime
 from explainers.model_bundle import ModelBundle
 from explainers.parallel import ExplainPool
 from explainers.results import Attribution
-from explainers.shap_attributions import ShapPlan, explain_planned, plan_shap, uses_own_threads
+from explainers.shap_attributions import (
+    REFERENCE_ROWS,
+    ShapPlan,
+    explain_planned,
+    plan_shap,
+    uses_own_threads,
+)
 
 Method = Literal["shap", "lime", "both"]
 METHODS: frozenset[str] = frozenset({"shap", "lime", "both"})
-REFERENCE_ROWS = 10_000
 _ID_COLUMNS = ("row_id", "prediction", "predicted_label", "output_space")
 PROBE_ROWS = 8
 INLINE_CPU_S = 1.0
@@ -197,6 +202,7 @@ def explain_table(
     output: int | None = None,
     random_state: int = 0,
     pool: ExplainPool | None = None,
+    n_rows: int | None = None,
 ) -> pd.DataFrame:
     """One row per input row: id, prediction, base value(s), one attribution per feature.
 
@@ -218,6 +224,9 @@ def explain_table(
         Worker processes to explain in (same table, every core), used only
         when :func:`needs_workers` and the first ``PROBE_ROWS`` rows project
         more than ``INLINE_CPU_S`` CPU seconds for the rest.
+    n_rows : int, optional
+        Explain only the first ``n_rows`` rows; the settings still come from
+        all of ``X``, so each row gets the explanation the whole table gives it.
 
     Returns
     -------
@@ -225,6 +234,7 @@ def explain_table(
         See :func:`explain_rows`.
     """
     settings = table_settings(bundle, X, method=method, output=output, random_state=random_state)
+    X = X if n_rows is None else X.iloc[:n_rows]
     if pool is None or not needs_workers(bundle, settings) or len(X) <= 2 * PROBE_ROWS:
         return explain_rows(bundle, X, settings)
     # the first rows here, timed in CPU seconds: a job under INLINE_CPU_S stays in place
@@ -259,6 +269,7 @@ def explain_batch(
     method: Method = "shap",
     output: int | None = None,
     random_state: int = 0,
+    n_rows: int | None = None,
 ) -> pd.DataFrame:
     """:func:`explain_table` with the pool of the process the model lives in.
 
@@ -268,8 +279,9 @@ def explain_batch(
     from explainers.parallel import local_pool
 
     return explain_table(
-        bundle, X, method=method, output=output, random_state=random_state, pool=local_pool()
-    )
+        bundle, X, method=method, output=output, random_state=random_state, pool=local_pool(),
+        n_rows=n_rows,
+    )  # fmt: skip
 
 
 def attribution_columns(table: pd.DataFrame) -> list[str]:

@@ -26,7 +26,6 @@ from dask.delayed import delayed
 from distributed import Client, LocalCluster
 
 from explainers.batch import (
-    REFERENCE_ROWS,
     Method,
     TableSettings,
     explain_rows,
@@ -37,6 +36,7 @@ from explainers.data_loading import load_dataset
 from explainers.errors import DataValidationError
 from explainers.model_bundle import ModelBundle, align_data
 from explainers.parallel import default_jobs
+from explainers.shap_attributions import REFERENCE_ROWS
 
 DEFAULT_BLOCKSIZE = "8MB"
 UNREADABLE = "whybox can read {suffix} files in batch only as .csv or .parquet."

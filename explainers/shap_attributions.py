@@ -73,6 +73,8 @@ DEFAULT_BACKGROUND = 100
 """Reference rows linear and model-agnostic SHAP are explained against (a seeded sample)."""
 GLOBAL_MAX_ROWS = 2_000
 """Rows a dataset's SHAP plan is made on and the global view explains (a seeded sample)."""
+REFERENCE_ROWS = 10_000
+"""The first rows of a dataset that its background (and batch settings) are drawn from."""
 PROBE_ROWS = 8
 """Rows the exact method explains at planning time to find its output space."""
 SHAP_CANNOT_READ = "shap cannot read these trees."
@@ -304,8 +306,28 @@ def explain_planned(
 def background_sample(
     X: pd.DataFrame, *, n_background: int = DEFAULT_BACKGROUND, random_state: int = 0
 ) -> pd.DataFrame:
-    """All of ``X``, or ``n_background`` of its rows drawn at random (the SHAP background)."""
-    return X if len(X) <= n_background else X.sample(n=n_background, random_state=random_state)
+    """The stated background: ``n_background`` rows at random of the first ``REFERENCE_ROWS``.
+
+    Every view (dashboard, reports, ``whybox explain`` on either engine) explains
+    against it, so a row's explanation never depends on which rows are explained
+    with it.
+
+    Parameters
+    ----------
+    X : DataFrame of shape (n_rows, n_features)
+        The whole dataset (rows past ``REFERENCE_ROWS`` are not drawn).
+    n_background : int
+    random_state : int
+        Seed of the draw (``DataFrame.sample``).
+
+    Returns
+    -------
+    DataFrame of shape (min(n_background, n_rows), n_features)
+    """
+    head = X.iloc[:REFERENCE_ROWS]
+    if len(head) <= n_background:
+        return head
+    return head.sample(n=n_background, random_state=random_state)
 
 
 def global_sample(X: pd.DataFrame) -> pd.DataFrame:
