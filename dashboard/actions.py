@@ -9,12 +9,9 @@ from __future__ import annotations
 from dashboard import cache
 from dashboard.state import UploadedFile, Workspace, set_workspace
 from explainers.decision_settings import check_settings
-from explainers.errors import ModelLoadError
-from explainers.loading import MAX_UPLOAD_BYTES, digest
+from explainers.limits import refuse_if_too_large
+from explainers.loading import digest
 from sample_models import DEMOS
-
-TOO_LARGE = "The file {name} is {size:,.1f} MB; whybox accepts uploads up to {limit:,.0f} MB."
-TOO_LARGE_HINT = "Upload a smaller file, or explain it in batch with `whybox explain`."
 
 
 def uploaded(name: str, raw: bytes, *, scope: str = "") -> UploadedFile:
@@ -23,11 +20,7 @@ def uploaded(name: str, raw: bytes, *, scope: str = "") -> UploadedFile:
     ``scope`` (a session id, for an uploaded model) is written into the digest,
     so every cache entry made with that model belongs to that session alone.
     """
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise ModelLoadError(
-            TOO_LARGE.format(name=name, size=len(raw) / 2**20, limit=MAX_UPLOAD_BYTES / 2**20),
-            TOO_LARGE_HINT,
-        )
+    refuse_if_too_large(name, len(raw))
     key = digest(raw) if not scope else f"{digest(raw)}.{scope}"
     return UploadedFile(name=name, digest=key, raw=raw, scope=scope)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -15,12 +14,12 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from a checkou
     sys.path.insert(0, str(ROOT))
 
 from dashboard import state  # noqa: E402
-from dashboard.cli import DEMO_ENV  # noqa: E402
+from dashboard.operator_env import starts_with_demo  # noqa: E402
 from dashboard.preload import request_chart_library  # noqa: E402
-from sample_models import DEMOS  # noqa: E402
+from sample_models import DEMOS, START_DEMO  # noqa: E402
 
 DEMO_STARTED = "whybox.demo_started"
-opens_demo = os.environ.get(DEMO_ENV) == "1" and DEMO_STARTED not in st.session_state
+opens_demo = starts_with_demo() and DEMO_STARTED not in st.session_state
 charts_coming = (
     opens_demo or state.workspace() is not None or state.demo_button_pressed(DEMOS.keys())
 )
@@ -38,7 +37,7 @@ SCREENS = Path(__file__).resolve().parent / "screens"
 if opens_demo:
     st.session_state[DEMO_STARTED] = True
     try:
-        actions.activate(actions.demo_workspace("loan"))
+        actions.activate(actions.demo_workspace(START_DEMO))
     except ExplainerError as error:
         show_error(error)
 

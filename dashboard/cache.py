@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard.cli import REQUIRE_SANDBOX_ENV, TRUST_ENV
+from dashboard.operator_env import sandbox_required, trust_unknown_pickles
 from dashboard.state import UploadedFile, Workspace
 from explainers.data_loading import load_dataset, memory_budget_from_env
 from explainers.decision import Decision, plan_for, summarise_decision, worded
@@ -45,16 +45,6 @@ from sample_models import DEMOS
 FIRST_SAMPLE_ROWS = 200
 MAX_JOBS = 8
 _JOBS_LOCK = threading.Lock()
-
-
-def trust_unknown_pickles() -> bool:
-    """Set only by the server operator (``whybox serve --trust-unknown-pickles``)."""
-    return os.environ.get(TRUST_ENV) == "1"
-
-
-def sandbox_required() -> bool:
-    """Set only by the operator (``whybox serve --require-sandbox``): refuse uncontained uploads."""
-    return os.environ.get(REQUIRE_SANDBOX_ENV) == "1"
 
 
 def memory_budget() -> int:

@@ -21,6 +21,7 @@ from dashboard.cli_decisions import (
 )
 from dashboard.cli_loading import PROTECTIONS_PREFIX, load_contained
 from dashboard.cli_model_report import add_model_report_parser, run_model_report
+from dashboard.operator_env import DEMO_ENV, REQUIRE_SANDBOX_ENV, TRUST_ENV
 from explainers.errors import ExplainerError, describe
 from sample_models import DEMOS, Demo
 
@@ -28,7 +29,6 @@ LOG_ENV = "WHYBOX_LOG"
 if TYPE_CHECKING:
     from explainers.loading import PreparedData
 
-TRUST_ENV = "WHYBOX_TRUST_UNKNOWN_PICKLES"
 FILE_PROBLEM = (
     "A file could not be read or written ({reason}). Check the paths and that the output "
     "folder exists and can be written to."
@@ -37,8 +37,6 @@ UNEXPECTED = (
     "whybox stopped unexpectedly ({kind}); nothing was written. This is a fault in whybox, "
     "not in your files: please report it with the command you ran."
 )
-DEMO_ENV = "WHYBOX_START_WITH_DEMO"
-REQUIRE_SANDBOX_ENV = "WHYBOX_REQUIRE_SANDBOX"
 DASK_NOT_CONTAINED = (
     "--engine dask is not contained: the model is loaded in this process and in the Dask "
     "workers, outside any sandbox."

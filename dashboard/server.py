@@ -18,10 +18,11 @@ and read every page (DNS rebinding), since the dashboard has no login.
 from __future__ import annotations
 
 import gc
-import os
 import sys
 import threading
 from pathlib import Path
+
+from explainers.limits import MAX_UPLOAD_MB
 
 APP = Path(__file__).resolve().parent / "app.py"
 # While the warm-up imports hold the GIL, the server thread gets it back every
@@ -30,14 +31,14 @@ START_UP_SWITCH_INTERVAL_S = 0.0005
 
 
 def _warm_imports(normal_switch_interval: float) -> None:
-    from dashboard.cli import REQUIRE_SANDBOX_ENV
+    from dashboard.operator_env import sandbox_required
     from explainers import sandbox
 
     # the first model's sandbox imports its own stack meanwhile, on the other core
     sandbox.keep_a_spare()
     sandbox.start_spare()
     print(f"whybox: {sandbox.protections().sentence}", flush=True)
-    if sandbox.mode() != "bwrap" and os.environ.get(REQUIRE_SANDBOX_ENV) == "1":
+    if sandbox.mode() != "bwrap" and sandbox_required():
         print("whybox: --require-sandbox is on, so uploaded models will be refused.", flush=True)
     import dashboard.cache  # noqa: F401  (imports shap, lime, scikit-learn, the loaders)
 
@@ -115,7 +116,7 @@ def main(argv: list[str]) -> None:
         "server_address": host,
         "server_headless": True,
         "browser_gatherUsageStats": False,
-        "server_maxUploadSize": 200,
+        "server_maxUploadSize": MAX_UPLOAD_MB,
         "global_developmentMode": False,
         "client_showErrorDetails": "none",
         "client_toolbarMode": "minimal",

@@ -15,7 +15,6 @@ SELECTED_ROW = "whybox.selected_row"
 PRESENTER = "whybox.presenter"
 WHAT_IF_ROW = "whybox.what_if_row"
 SECOND_DATA = "whybox.second_data"
-LAST_ERROR = "whybox.last_error"
 CHALLENGER = "whybox.challenger"
 
 

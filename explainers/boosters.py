@@ -167,9 +167,4 @@ def wrap_booster(model: Any) -> Any:
     return model
 
 
-def is_booster_adapter(model: Any) -> bool:
-    """Whether ``model`` is one of this module's adapters."""
-    return isinstance(model, XGBoostBooster | LightGBMBooster)
-
-
-__all__ = ["LightGBMBooster", "XGBoostBooster", "is_booster_adapter", "wrap_booster"]
+__all__ = ["LightGBMBooster", "XGBoostBooster", "wrap_booster"]

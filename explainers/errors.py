@@ -45,6 +45,16 @@ class AttributionError(ExplainerError):
     default_hint = "Report this model to the whybox developers; the explanation was not shown."
 
 
+CANCELLED = "The explanation was cancelled after {done:,} of {total:,} rows."
+CANCELLED_HINT = "Start it again to explain every row."
+
+
+class ExplanationCancelled(ExplainerError):
+    """The user cancelled a long explanation."""
+
+    default_hint = CANCELLED_HINT
+
+
 def describe(error: ExplainerError) -> str:
     """One line for the CLI: the message followed by the hint."""
     return f"{error.user_message} {error.hint}".strip()

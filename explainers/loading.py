@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 from explainers.data_loading import load_dataset
-from explainers.errors import DataValidationError, ModelLoadError
+from explainers.errors import DataValidationError
+from explainers.limits import MAX_UPLOAD_BYTES, refuse_if_too_large
 from explainers.model_bundle import ModelBundle, align_data, build_bundle
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 UNKNOWN_TARGET = "The target column {name!r} is not in the dataset."
 UNKNOWN_TARGET_HINT = "Pick one of the dataset's columns, or no target."
 UNSEEN_LABELS = (
@@ -170,14 +170,7 @@ def load_files(
     for path in (model_path, data_path):
         if not path.is_file():
             raise DataValidationError(f"No file at {path}.", "Check the path and try again.")
-    size = model_path.stat().st_size
-    if size > MAX_UPLOAD_BYTES:  # refuse before reading it into memory
-        from explainers.safe_loading import TOO_LARGE, TOO_LARGE_HINT
-
-        raise ModelLoadError(
-            TOO_LARGE.format(size_mb=size / 2**20, limit_mb=MAX_UPLOAD_BYTES / 2**20),
-            TOO_LARGE_HINT,
-        )
+    refuse_if_too_large(model_path.name, model_path.stat().st_size)  # before reading it
     frame = load_dataset(data_path.read_bytes(), data_path.name)
     bundle = load_model(
         model_path.read_bytes(), model_path.name, trust_unknown=trust_unknown,

@@ -191,11 +191,6 @@ class Disagreements:
     tolerance: float | None
     sentences: tuple[str, ...]
 
-    @property
-    def differing_ids(self) -> tuple[object, ...]:
-        """The row IDs of the rows that differ, in table order."""
-        return tuple(self.table["row_id"][self.table["differs"]])
-
 
 @dataclass(frozen=True, slots=True)
 class ModelComparison:

@@ -48,7 +48,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from explainers.errors import ExplainerError
+from explainers.errors import CANCELLED, ExplainerError, ExplanationCancelled
 from explainers.lime_attributions import DEFAULT_SAMPLES, explain_lime
 from explainers.model_bundle import ModelBundle
 from explainers.process_priority import lower_priority
@@ -64,8 +64,6 @@ from explainers.turn_taking import TurnTakingPool
 
 MAX_CHUNK_ROWS = 2_000
 CHUNKS_PER_WORKER = 4
-CANCELLED = "The explanation was cancelled after {done:,} of {total:,} rows."
-CANCELLED_HINT = "Start it again to explain every row."
 WORKER_DIED = "A worker process stopped while explaining ({reason})."
 WORKER_DIED_HINT = "The machine may be out of memory; try fewer rows."
 
@@ -75,12 +73,6 @@ _WHOLE_TABLE_KINDS = frozenset({"native", "linear"})
 _WORKER_PAYLOADS: OrderedDict[str, tuple[str, ModelBundle, object]] = OrderedDict()
 _WORKER_KEEP = 4
 INLINE_BUDGET_S = 0.5
-
-
-class ExplanationCancelled(ExplainerError):
-    """The user cancelled a long explanation."""
-
-    default_hint = CANCELLED_HINT
 
 
 @dataclass(frozen=True, slots=True)

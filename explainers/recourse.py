@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from explainers.errors import DataValidationError
-from explainers.model_bundle import ModelBundle
 from explainers.reasons import feature_label, format_value
 
 Direction = Literal["up", "down", "any"]
@@ -498,32 +497,3 @@ def _lower_first(text: str) -> str:
     if len(text) > 1 and text[1].islower():
         return text[0].lower() + text[1:]
     return text
-
-
-def recourse_for(
-    bundle: ModelBundle,
-    row: pd.DataFrame,
-    X_reference: pd.DataFrame,
-    *,
-    output: int,
-    threshold: float = 0.5,
-    fixed: Collection[str] = (),
-    directions: Mapping[str, Direction] | None = None,
-    max_options: int = 3,
-    max_changes: int = 3,
-    display_names: Mapping[str, str] | None = None,
-    score_name: str = "score",
-    random_state: int = 0,
-) -> RecourseResult:
-    """:func:`find_recourse` scored by the bundle's model for output ``output``.
-
-    A model-touching function: the dashboard and the CLI call it through
-    :func:`~explainers.model_calls.run_model_task`, so every candidate is
-    scored where the model lives, in one request.
-    """
-    return find_recourse(
-        lambda frame: bundle.predict_output(frame)[:, output], row, X_reference,
-        threshold=threshold, fixed=fixed, directions=directions, max_options=max_options,
-        max_changes=max_changes, display_names=display_names, score_name=score_name,
-        random_state=random_state,
-    )  # fmt: skip

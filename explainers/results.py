@@ -159,13 +159,6 @@ class Attribution:
             background_size=self.background_size,
         )
 
-    def position_of(self, row_id: object) -> int:
-        """Row position of a dataset index label; raises KeyError if absent."""
-        try:
-            return self.row_ids.index(row_id)
-        except ValueError as exc:
-            raise KeyError(row_id) from exc
-
 
 @dataclass(frozen=True, slots=True)
 class GlobalImportance:

@@ -67,6 +67,7 @@ from joblib.numpy_pickle import NumpyArrayWrapper
 from sklearn.exceptions import InconsistentVersionWarning
 
 from explainers.errors import ModelLoadError
+from explainers.limits import MAX_UPLOAD_BYTES, TOO_LARGE_HINT, refuse_if_too_large
 from explainers.model_checks import check_loaded_model
 from explainers.model_formats import detect, load_data_format
 from explainers.pickle_allowlist import JOBLIB_ARRAY_WRAPPER, is_allowed
@@ -80,15 +81,10 @@ from explainers.pickle_forms import (
 )
 
 FileFormat = Literal["pickle", "joblib", "skops", "xgboost", "lightgbm", "catboost"]
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
 EMPTY_FILE = "The model file is empty."
-TOO_LARGE = "The model file is {size_mb:.1f} MB; whybox accepts model files up to {limit_mb:g} MB."
 TOO_LARGE_UNPACKED = (
     "The model file unpacks to more than {limit_mb:g} MB; whybox accepts models up to that size."
-)
-TOO_LARGE_HINT = (
-    "Upload a smaller model, or ask the person who runs this server to raise the limit."
 )
 NOT_A_MODEL = (
     "This is not a model file: expected a pickle, joblib or skops file, or an xgboost, "
@@ -501,9 +497,7 @@ def _open(raw: bytes, filename: str, max_bytes: int) -> tuple[FileFormat, bytes]
     """Detect the format from the bytes; return it and the (decompressed) pickle stream."""
     if not raw:
         raise ModelLoadError(EMPTY_FILE)
-    if len(raw) > max_bytes:
-        size_mb, limit_mb = len(raw) / 2**20, max_bytes / 2**20
-        raise ModelLoadError(TOO_LARGE.format(size_mb=size_mb, limit_mb=limit_mb), TOO_LARGE_HINT)
+    refuse_if_too_large(filename, len(raw), max_bytes=max_bytes)
     if raw.startswith(_ZIP_MAGIC):
         return "skops", raw
     for magic, method in _COMPRESSION_MAGIC:
@@ -515,7 +509,7 @@ def _open(raw: bytes, filename: str, max_bytes: int) -> tuple[FileFormat, bytes]
     raise ModelLoadError(NOT_A_MODEL.format(got=_describe_start(raw)))
 
 
-def list_pickle_globals(raw: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, ...]:
+def list_pickle_globals(raw: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> tuple[str, ...]:
     """List every global a model file would import, without loading anything.
 
     Parameters
@@ -600,7 +594,7 @@ def load_model_bytes(
     filename: str,
     *,
     trust_unknown: bool = False,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int = MAX_UPLOAD_BYTES,
 ) -> LoadedModel:
     """Load an uploaded model file, refusing any that needs code outside the allowlist.
 

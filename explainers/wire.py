@@ -138,7 +138,7 @@ WIRE_ERRORS: tuple[str, ...] = (
     "explainers.errors.DataValidationError",
     "explainers.errors.UnsupportedModelError",
     "explainers.errors.AttributionError",
-    "explainers.parallel.ExplanationCancelled",
+    "explainers.errors.ExplanationCancelled",
 )
 """whybox errors a sandbox may report; any other becomes an :class:`ExplainerError`."""
 

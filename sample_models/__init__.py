@@ -46,6 +46,8 @@ class Demo:
         return dict(entry) if isinstance(entry, dict) else None
 
 
+START_DEMO = "loan"
+"""The demo ``whybox demo`` opens."""
 DEMOS: dict[str, Demo] = {
     "loan": Demo(
         key="loan",

@@ -33,7 +33,7 @@ from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeRegressor
 
 from explainers.data_loading import MEMORY_BUDGET_ENV
-from explainers.loading import MAX_UPLOAD_BYTES
+from explainers.limits import MAX_UPLOAD_BYTES
 from tests.hostile_models import HOSTILE, Hostile
 
 Outcome = Literal["ok", "error"]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Locator, Page, Playwright, expect
 
-from dashboard.cli import DEMO_ENV, TRUST_ENV
+from dashboard.operator_env import DEMO_ENV, TRUST_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -109,3 +109,13 @@ def test_the_streamlit_middleware_the_server_extends_still_exists() -> None:
     from streamlit.web.server.starlette import starlette_app
 
     assert callable(starlette_app.create_streamlit_middleware)
+
+
+def test_the_upload_limit_streamlit_reads_is_whyboxs_own() -> None:
+    """``streamlit run`` reads only config.toml; it must say what explainers.limits says."""
+    import tomllib
+
+    from explainers.limits import MAX_UPLOAD_MB
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] == MAX_UPLOAD_MB

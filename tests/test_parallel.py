@@ -14,13 +14,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 
 from explainers.batch import explain_table, to_storage
+from explainers.errors import CANCELLED_HINT, ExplanationCancelled
 from explainers.lime_attributions import explain_lime
 from explainers.loading import load_files
 from explainers.model_bundle import align_data, build_bundle
 from explainers.parallel import (
-    CANCELLED_HINT,
     ExplainPool,
-    ExplanationCancelled,
     explain_inline_if_quick,
     finished_job,
     split_rows,

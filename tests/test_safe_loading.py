@@ -50,12 +50,12 @@ from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 
 from explainers.errors import ModelLoadError, describe
+from explainers.limits import TOO_LARGE
 from explainers.pickle_allowlist import EXTRA_GLOBALS, allowed_globals, sklearn_estimator_globals
 from explainers.safe_loading import (
     EMPTY_FILE,
     LZ4_UNSUPPORTED,
     MISSING_LIBRARY,
-    TOO_LARGE,
     TOO_LARGE_UNPACKED,
     TRUNCATED,
     TRUSTED_ANYWAY,
@@ -511,7 +511,7 @@ def test_empty_file() -> None:
 
 def test_file_over_size_limit(fitted: dict[str, Any]) -> None:
     raw = _pickle(fitted["random_forest"], 5)
-    message = TOO_LARGE.format(size_mb=len(raw) / 2**20, limit_mb=1000 / 2**20)
+    message = TOO_LARGE.format(name="model.pkl", size_mb=len(raw) / 2**20, limit_mb=1000 / 2**20)
 
     with pytest.raises(ModelLoadError, match=re.escape(message)):
         load_model_bytes(raw, "model.pkl", max_bytes=1000)
