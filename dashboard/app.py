@@ -7,7 +7,8 @@ from pathlib import Path
 
 import streamlit as st
 
-st.set_page_config(page_title="whybox", page_icon=":material/search_insights:", layout="wide")
+# An emoji favicon is drawn by the browser; a ":material/...:" one is fetched from Google.
+st.set_page_config(page_title="whybox", page_icon="🔍", layout="wide")
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` from a checkout

@@ -63,6 +63,9 @@ SAMPLE = (
 )
 BY_ID = {hostile.id: hostile for hostile in HOSTILE}
 PAGES = ("Overview", "What matters overall", "One decision", "Data quality", "What if…")
+EVERY_PAGE = (
+    *PAGES, "Compare models", "Performance", "Fairness", "Drift", "Error analysis", "Cohorts",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +116,25 @@ def test_hostile_upload_is_refused_and_the_server_keeps_serving(
     open_app(other, server)
     expect(other.locator("h1").first).to_have_text("Load a model")
     other.context.close()
+
+
+def test_the_demo_asks_nothing_of_any_other_host(browser: Browser, server: Server) -> None:
+    """Every request the browser makes, favicon and fonts included, goes to the app itself."""
+    page = _new_page(browser)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    open_app(page, server)
+    page.locator(".st-key-demo_loan").get_by_role("button", name="Open this demo").click()
+    expect(page.locator("h1").first).to_have_text("Overview", timeout=RUN_TIMEOUT_S * 1000)
+    settle(page)
+    for link in EVERY_PAGE:
+        go_to(page, link)
+        assert_clean(page, link)
+    page.wait_for_timeout(1_000)  # late favicon and font requests
+    assert any(url.startswith(f"{server.url}/") for url in requested)  # the recorder works
+    outside = [url for url in requested if not url.startswith((f"{server.url}/", "data:"))]
+    assert outside == []
+    page.context.close()
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
