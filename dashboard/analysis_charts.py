@@ -2,6 +2,8 @@
 
 Each builder takes a result object from ``explainers`` and returns a Plotly
 figure, in the dashboard's one layout and palette (:mod:`dashboard.charts`).
+Text from the data enters a figure only through :func:`dashboard.text.escape_plotly`
+(``_wrap`` escapes each line).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.charts import DOWN, INK, NEUTRAL, UP, _layout, _wrap
+from dashboard.text import escape_plotly
 from explainers.error_analysis import ErrorHeatmap, ErrorTree
 from explainers.partial_dependence import FeatureDependence
 from explainers.reasons import feature_label, format_value
@@ -53,7 +56,11 @@ def error_tree_figure(
                 colorbar=dict(title=dict(text=tree.kind, side="right"), len=0.7),
             ),
             customdata=[
-                [n.n_rows, error_text(tree.kind, n.error), n.label(dict(display_names or {}))]
+                [
+                    n.n_rows,
+                    error_text(tree.kind, n.error),
+                    escape_plotly(n.label(dict(display_names or {}))),
+                ]
                 for n in tree.nodes
             ],
             texttemplate="%{label}<br>%{customdata[0]:,} rows · %{customdata[1]}",
@@ -96,8 +103,8 @@ def error_heatmap_figure(
         )
     )
     across, down = (feature_label(f, display_names) for f in heat.features)
-    fig.update_xaxes(title=across, showgrid=False, zeroline=False, type="category")
-    fig.update_yaxes(title=down, showgrid=False, type="category")
+    fig.update_xaxes(title=escape_plotly(across), showgrid=False, zeroline=False, type="category")
+    fig.update_yaxes(title=escape_plotly(down), showgrid=False, type="category")
     return _layout(fig, title=f"{heat.kind.capitalize()} by {across} and {down}", height=440)
 
 
@@ -159,9 +166,12 @@ def dependence_curves_figure(
                 mode="lines",
                 name="average (PDP)",
                 line=dict(color=INK, width=3.5),
-                hovertemplate=f"{name} %{{x:,.4g}}<br>average %{{y:.3f}}<extra></extra>",
+                hovertemplate=f"{escape_plotly(name)} %{{x:,.4g}}<br>average %{{y:.3f}}"
+                "<extra></extra>",
             )  # fmt: skip
         )
-    fig.update_xaxes(title=name)
-    fig.update_yaxes(title=f"Predicted {dependence.output_label}", zerolinecolor=NEUTRAL)
+    fig.update_xaxes(title=escape_plotly(name))
+    fig.update_yaxes(
+        title=escape_plotly(f"Predicted {dependence.output_label}"), zerolinecolor=NEUTRAL
+    )
     return _layout(fig, title=f"What the model predicts as {name} changes", height=420)

@@ -1,7 +1,9 @@
 """Plotly chart builders for explanations (no Streamlit: the report uses them too).
 
 Every builder takes result objects, returns a ``go.Figure`` and never shows
-it. Colours are one colour-blind-safe pair by sign (Okabe-Ito blue / vermillion)
+it. Text from the data (names, values, labels, row ids) enters a figure only
+through :func:`dashboard.text.escape_plotly`, so Plotly shows it as written.
+Colours are one colour-blind-safe pair by sign (Okabe-Ito blue / vermillion)
 and every axis names its output space.
 """
 
@@ -14,6 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.text import escape_plotly
 from explainers.encoding import is_categorical
 from explainers.reasons import feature_label, format_value
 from explainers.results import Attribution, GlobalImportance, OutputSpace
@@ -109,8 +112,9 @@ def _short(text: str) -> str:
 
 
 def _layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
+    """The one layout; ``title`` is plain text (escaped here), never markup."""
     fig.update_layout(
-        title=dict(text=title, x=0, xanchor="left"),
+        title=dict(text=escape_plotly(title), x=0, xanchor="left"),
         font=FONT,
         height=height,
         margin=dict(l=10, r=10, t=60, b=40),
@@ -130,14 +134,19 @@ def _layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
 
 
 def _wrap(text: str, width: int = 22) -> str:
-    """Long category labels on several lines, so neighbouring ticks do not run together."""
-    return "<br>".join(textwrap.wrap(text, width)) or text
+    """Long category labels on several lines, so neighbouring ticks do not run together.
+
+    Each line is escaped for Plotly; the ``<br>`` between them is markup.
+    """
+    return "<br>".join(escape_plotly(line) for line in textwrap.wrap(text, width)) or (
+        escape_plotly(text)
+    )
 
 
 def _colour_bar(title: str) -> dict[str, object]:
     """A low → high colour bar whose title runs down its right side, clear of the ticks."""
     return dict(
-        title=dict(text=title, side="right"),
+        title=dict(text=escape_plotly(title), side="right"),
         tickvals=[0, 1],
         ticktext=["low", "high"],
         len=0.6,
@@ -152,7 +161,7 @@ def importance_bar(
 ) -> go.Figure:
     """Horizontal bars of mean |attribution|, with the standard error as error bars."""
     shown = importance.top(top_n)
-    names = [feature_label(n, display_names) for n in shown.feature_names][::-1]
+    names = [escape_plotly(feature_label(n, display_names)) for n in shown.feature_names][::-1]
     fig = go.Figure(
         go.Bar(
             x=shown.mean_abs[::-1],
@@ -164,7 +173,7 @@ def importance_bar(
             name="mean |effect|",
         )
     )
-    fig.update_xaxes(title=f"Average size of effect on {importance.output_label}")
+    fig.update_xaxes(title=escape_plotly(f"Average size of effect on {importance.output_label}"))
     return _layout(
         fig,
         title=f"What matters most (based on {importance.n_rows:,} rows)",
@@ -216,18 +225,21 @@ def beeswarm(
                     showscale=position == len(order) - 1,
                     colorbar=_colour_bar("column value"),
                 ),
-                customdata=np.array(attribution.row_ids, dtype=object),
-                text=[format_value(v) for v in raw],
-                hovertemplate=f"{feature_label(name, display_names)} = %{{text}}<br>"
-                "effect %{x:.4f}<br>row %{customdata}<extra></extra>",
+                customdata=np.array(attribution.row_ids, dtype=object),  # for a click, not shown
+                text=[escape_plotly(format_value(v)) for v in raw],
+                hovertext=[escape_plotly(row_id) for row_id in attribution.row_ids],
+                hovertemplate=f"{escape_plotly(feature_label(name, display_names))} = %{{text}}"
+                "<br>effect %{x:.4f}<br>row %{hovertext}<extra></extra>",
                 showlegend=False,
             )
         )
     fig.update_yaxes(
         tickvals=list(range(len(order))),
-        ticktext=[feature_label(attribution.feature_names[j], display_names) for j in order],
+        ticktext=[
+            escape_plotly(feature_label(attribution.feature_names[j], display_names)) for j in order
+        ],
     )
-    fig.update_xaxes(title=axis_title(attribution))
+    fig.update_xaxes(title=escape_plotly(axis_title(attribution)))
     return _layout(
         fig,
         title=f"How each feature moves each prediction ({attribution.n_rows:,} rows)",
@@ -283,12 +295,13 @@ def dependence(
             y=attribution.values[:, j],
             mode="markers",
             marker=marker,
-            customdata=np.array(attribution.row_ids, dtype=object),
-            hovertemplate="value %{x}<br>effect %{y:.4f}<br>row %{customdata}<extra></extra>",
+            customdata=np.array(attribution.row_ids, dtype=object),  # for a click, not shown
+            hovertext=[escape_plotly(row_id) for row_id in attribution.row_ids],
+            hovertemplate="value %{x}<br>effect %{y:.4f}<br>row %{hovertext}<extra></extra>",
         )
     )
-    fig.update_xaxes(title=feature_label(feature, display_names))
-    fig.update_yaxes(title=axis_title(attribution))
+    fig.update_xaxes(title=escape_plotly(feature_label(feature, display_names)))
+    fig.update_yaxes(title=escape_plotly(axis_title(attribution)))
     return _layout(fig, title=f"How {feature_label(feature, display_names)} changes the prediction")
 
 
@@ -383,7 +396,7 @@ def waterfall(
         go.Waterfall(
             orientation="h",
             measure=["absolute", *["relative"] * len(steps), "total"],
-            y=[_short(label) for label in full],
+            y=[escape_plotly(_short(label)) for label in full],
             x=[base, *steps, output],
             base=0,
             increasing=dict(marker=dict(color=UP)),
@@ -400,12 +413,12 @@ def waterfall(
             insidetextanchor="end",
             textfont=dict(size=12, color=[INK, *("white" if i else INK for i in inside), INK]),
             cliponaxis=True,
-            hovertext=full,
+            hovertext=[escape_plotly(label) for label in full],
             hovertemplate="%{hovertext}: %{text}<extra></extra>",
         )
     )
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title=output_title(attribution), range=x_range)
+    fig.update_xaxes(title=escape_plotly(output_title(attribution)), range=x_range)
     return _layout(
         fig,
         title=title or f"Why this prediction ({attribution.method})",
@@ -428,12 +441,12 @@ def contribution_bars(
     fig = go.Figure(
         go.Bar(
             x=values[order],
-            y=[_short(label) for label in full],
+            y=[escape_plotly(_short(label)) for label in full],
             orientation="h",
             marker_color=[UP if v >= 0 else DOWN for v in values[order]],
-            hovertext=full,
+            hovertext=[escape_plotly(label) for label in full],
             hovertemplate="%{hovertext}: %{x:+.4f}<extra></extra>",
         )
     )
-    fig.update_xaxes(title=axis_title(attribution))
+    fig.update_xaxes(title=escape_plotly(axis_title(attribution)))
     return _layout(fig, title=title or attribution.method, height=max(360, 34 * len(order) + 120))

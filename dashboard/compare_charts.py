@@ -1,7 +1,8 @@
 """Chart builders for two models compared (no Streamlit: the comparison report uses them too).
 
 The champion is always blue and the challenger orange (Okabe-Ito), bars in
-pairs on the same features in the same order.
+pairs on the same features in the same order. Text from the data (and the
+model names) enters a figure only through :func:`dashboard.text.escape_plotly`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.charts import _layout, units_text
+from dashboard.text import escape_plotly
 from explainers.model_comparison import (
     CONFIDENCE,
     FairnessComparison,
@@ -33,16 +35,19 @@ def importance_pairs(
     top_n: int = 15,
 ) -> go.Figure:
     """Mean |SHAP| of both models, paired bars per feature, most important at the top."""
-    names = [feature_label(n, display_names) for n in importance.feature_names[:top_n]][::-1]
+    names = [
+        escape_plotly(feature_label(n, display_names)) for n in importance.feature_names[:top_n]
+    ][::-1]
     fig = go.Figure()
     for values, ranks, name, colour in (
         (importance.importance_a, importance.rank_a, name_a, CHAMPION),
         (importance.importance_b, importance.rank_b, name_b, CHALLENGER),
     ):
         fig.add_bar(
-            x=values[:top_n][::-1], y=names, orientation="h", name=name, marker_color=colour,
-            customdata=ranks[:top_n][::-1],
-            hovertemplate="%{y}: %{x:.3g} (rank %{customdata})<extra>" + name + "</extra>",
+            x=values[:top_n][::-1], y=names, orientation="h", name=escape_plotly(name),
+            marker_color=colour, customdata=ranks[:top_n][::-1],
+            hovertemplate="%{y}: %{x:.3g} (rank %{customdata})<extra>"
+            + escape_plotly(name) + "</extra>",
         )  # fmt: skip
     fig.update_layout(barmode="group", bargap=0.25)
     fig.update_xaxes(title_text=f"mean |SHAP| ({units_text(importance.output_space)})")  # type: ignore[arg-type]
@@ -55,7 +60,7 @@ def metric_differences(performance: PerformanceComparison) -> go.Figure:
     fig = go.Figure()
     fig.add_scatter(
         x=[m.difference for m in metrics],
-        y=[m.name for m in metrics],
+        y=[escape_plotly(m.name) for m in metrics],
         mode="markers",
         marker=dict(
             size=11, color=[CHALLENGER if m.challenger_better else CHAMPION for m in metrics]
@@ -85,11 +90,13 @@ def group_rate_pairs(
     fig = go.Figure()
     for result, name, colour in ((fairness.a, name_a, CHAMPION), (fairness.b, name_b, CHALLENGER)):
         fig.add_bar(
-            x=list(result.groups), y=np.asarray(result.selection_rate), name=name,
-            marker_color=colour, text=[f"{v:.0%}" for v in result.selection_rate],
-            textposition="outside",
-            hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
+            x=[escape_plotly(g) for g in result.groups], y=np.asarray(result.selection_rate),
+            name=escape_plotly(name), marker_color=colour,
+            text=[f"{v:.0%}" for v in result.selection_rate], textposition="outside",
+            hovertemplate="%{x}: %{y:.1%}<extra>" + escape_plotly(name) + "</extra>",
         )  # fmt: skip
     fig.update_layout(barmode="group")
-    fig.update_yaxes(title_text=f"share {fairness.a.positive_outcome}", tickformat=".0%")
+    fig.update_yaxes(
+        title_text=escape_plotly(f"share {fairness.a.positive_outcome}"), tickformat=".0%"
+    )
     return _layout(fig, title=f"Share {fairness.a.positive_outcome}, by {fairness.feature}")

@@ -2,7 +2,8 @@
 
 Every builder takes a result object from ``explainers`` and returns a
 ``go.Figure`` (never shown here), so the pages and the exported report draw
-the same charts. No Streamlit import. Colours are the Okabe-Ito palette,
+the same charts. No Streamlit import. Text from the data enters a figure only
+through :func:`dashboard.text.escape_plotly`. Colours are the Okabe-Ito palette,
 which stays distinguishable with the common colour-vision deficiencies.
 """
 
@@ -14,6 +15,7 @@ from typing import Literal
 import numpy as np
 import plotly.graph_objects as go
 
+from dashboard.text import escape_plotly
 from explainers.data_quality import SEVERITIES, DataQualityReport
 from explainers.drift import PSI_MAJOR, PSI_MODERATE, AttributionDrift, DataDrift, FeatureDrift
 from explainers.fairness import FOUR_FIFTHS, GroupAttribution, GroupFairness
@@ -128,10 +130,11 @@ def _legend_line(fig: go.Figure, name: str, dash: str) -> None:
 
 
 def _layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
+    """The health pages' layout; the three titles are plain text (escaped here)."""
     fig.update_layout(
-        title=title,
-        xaxis_title=x_title,
-        yaxis_title=y_title,
+        title=escape_plotly(title),
+        xaxis_title=escape_plotly(x_title),
+        yaxis_title=escape_plotly(y_title),
         template="plotly_white",
         legend_title_text="",
     )
@@ -142,10 +145,13 @@ def confusion_matrix_figure(result: BinaryPerformance | MulticlassPerformance) -
     """Heatmap of true against predicted classes, with the count in each cell."""
     _check(result, (BinaryPerformance, MulticlassPerformance), "confusion_matrix_figure")
     if isinstance(result, BinaryPerformance):
-        labels = [f"not {result.positive_label}", result.positive_label]
+        labels = [
+            escape_plotly(f"not {result.positive_label}"),
+            escape_plotly(result.positive_label),
+        ]
         subtitle = f" (threshold {result.threshold:.2f})"
     else:
-        labels = list(result.class_labels)
+        labels = [escape_plotly(label) for label in result.class_labels]
         subtitle = ""
     counts = result.confusion
     fig = go.Figure(
@@ -245,7 +251,7 @@ def threshold_sweep_figure(sweep: ThresholdSweep, *, threshold: float | None = N
         go.Scatter(
             x=sweep.thresholds,
             y=sweep.false_approvals,
-            name=f"False approvals (approved, not {sweep.positive_label})",
+            name=escape_plotly(f"False approvals (approved, not {sweep.positive_label})"),
             yaxis="y2",
             line={"color": OKABE_ITO["vermillion"], "dash": "dot"},
         )
@@ -254,7 +260,7 @@ def threshold_sweep_figure(sweep: ThresholdSweep, *, threshold: float | None = N
         go.Scatter(
             x=sweep.thresholds,
             y=sweep.false_refusals,
-            name=f"False refusals (refused, but {sweep.positive_label})",
+            name=escape_plotly(f"False refusals (refused, but {sweep.positive_label})"),
             yaxis="y2",
             line={"color": OKABE_ITO["orange"], "dash": "dash"},
         )
@@ -312,7 +318,7 @@ def split_comparison_figure(comparison: SplitComparison) -> go.Figure:
     """Each headline metric on training and test data, side by side."""
     _check(comparison, SplitComparison, "split_comparison_figure")
     labels = [
-        f"{name}<br>({'higher' if up else 'lower'} is better)"
+        f"{escape_plotly(name)}<br>({'higher' if up else 'lower'} is better)"
         for name, up in zip(comparison.metric_names, comparison.higher_is_better, strict=True)
     ]
     fig = go.Figure()
@@ -352,13 +358,16 @@ def group_metric_figure(
     colours = [OKABE_ITO["sky blue"] if g in small else OKABE_ITO["blue"] for g in fairness.groups]
     fig = go.Figure(
         go.Bar(
-            x=[f"{g} ({n:,} rows)" for g, n in zip(fairness.groups, fairness.count, strict=True)],
+            x=[
+                escape_plotly(f"{g} ({n:,} rows)")
+                for g, n in zip(fairness.groups, fairness.count, strict=True)
+            ],
             y=values,
             marker_color=colours,
             text=[f"{v:.0%}" for v in values],
             textposition="outside",  # above the bar, clear of the dashed line inside it
             cliponaxis=False,
-            name=label,
+            name=escape_plotly(label),
         )
     )
     if metric == "selection_rate":
@@ -395,7 +404,9 @@ def group_attribution_figure(
     go.Figure
     """
     _check(group_attribution, GroupAttribution, "group_attribution_figure")
-    names = [_label(n, display_names) for n in group_attribution.feature_names[:top_n]][::-1]
+    names = [
+        escape_plotly(_label(n, display_names)) for n in group_attribution.feature_names[:top_n]
+    ][::-1]
     fig = go.Figure()
     for i, group in enumerate(group_attribution.groups):
         fig.add_trace(
@@ -403,7 +414,7 @@ def group_attribution_figure(
                 y=names,
                 x=group_attribution.mean[i, :top_n][::-1],
                 orientation="h",
-                name=f"{group} ({group_attribution.count[i]:,} rows)",
+                name=escape_plotly(f"{group} ({group_attribution.count[i]:,} rows)"),
                 marker_color=SERIES_COLOURS[i % len(SERIES_COLOURS)],
             )
         )
@@ -438,9 +449,9 @@ def data_quality_table(report: DataQualityReport) -> go.Figure:
             cells={
                 "values": [
                     [SEVERITY_WORDS[f.severity] for f in findings],
-                    [f.column or "(whole table)" for f in findings],
-                    [f.title for f in findings],
-                    [f.sentence for f in findings],
+                    [escape_plotly(f.column or "(whole table)") for f in findings],
+                    [escape_plotly(f.title) for f in findings],
+                    [escape_plotly(f.sentence) for f in findings],
                 ],
                 "fill_color": [[_tint(SEVERITY_COLOURS[f.severity]) for f in findings], "white"],
                 "font": {"color": "#262730", "size": 13},
@@ -506,7 +517,7 @@ def psi_figure(
     """
     _check(drift, DataDrift, "psi_figure")
     shown = list(drift.features[:top_n])[::-1]
-    labels = [_label(d.feature, display_names) for d in shown]
+    labels = [escape_plotly(_label(d.feature, display_names)) for d in shown]
     fig = go.Figure()
     for verdict, colour in VERDICT_COLOURS.items():
         rows = [(label, d) for label, d in zip(labels, shown, strict=True) if d.verdict == verdict]
@@ -563,7 +574,13 @@ def distribution_figure(
         (f"Current ({drift.n_current:,} rows)", drift.current_share, OKABE_ITO["orange"]),
     ):
         fig.add_trace(
-            go.Bar(x=list(drift.bin_labels), y=shares, name=name, marker_color=colour, opacity=0.8)
+            go.Bar(
+                x=[escape_plotly(b) for b in drift.bin_labels],
+                y=shares,
+                name=name,
+                marker_color=colour,
+                opacity=0.8,
+            )  # fmt: skip
         )
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%")
@@ -616,7 +633,7 @@ def attribution_drift_figure(
             if moved > 0
             else UNCHANGED_RANK_COLOUR
         )
-        name = _label(drift.feature_names[j], display_names)
+        name = escape_plotly(_label(drift.feature_names[j], display_names))
         fig.add_trace(
             go.Scatter(
                 x=["Reference data", "Current data"],

@@ -31,6 +31,7 @@ from fpdf.enums import XPos, YPos
 from plotly.offline import get_plotlyjs
 
 from dashboard import charts
+from dashboard.text import escape_plotly
 from explainers.decision import Decision
 from explainers.reasons import Reason, feature_label
 
@@ -318,14 +319,14 @@ def _chart_html(summary: Decision) -> str:
     trace = fig.data[0]
     steps = [f"{v:+.1f}" for v in trace.x[1:-1]]
     fig.update_traces(
-        y=["average case", *trace.y[1:-1], summary.row_label],
+        y=["average case", *trace.y[1:-1], escape_plotly(summary.row_label)],
         text=[_score(summary, trace.x[0]), *steps, _score(summary, trace.x[-1])],
         texttemplate="%{text}",
         textposition=["inside", *["outside"] * len(steps), "inside"],
         insidetextfont=dict(color="white"),
         hovertemplate="%{y}: %{text}<extra></extra>",
     )
-    fig.update_xaxes(title=f"{breakdown.output_label} ({_score_unit(summary)})")
+    fig.update_xaxes(title=escape_plotly(f"{breakdown.output_label} ({_score_unit(summary)})"))
     fig.update_layout(font=dict(family=SYSTEM_FONTS, size=13), margin=dict(l=10, r=40, t=50, b=40))
     return pio.to_html(fig, include_plotlyjs=False, full_html=False, config=_PLOT_CONFIG)
 

@@ -1,10 +1,11 @@
-"""Text helpers for what pages write with Markdown (no Streamlit).
+"""Text helpers for what pages write with Markdown, and charts with Plotly (no Streamlit).
 
 Column names, category labels, class labels, file names and the names a
 refused model file asked for are chosen by whoever made the upload. Rendered
 as Markdown they could draw images (which the browser fetches from any
 server, so data would leave the machine), links, or Streamlit's colour and
-icon directives.
+icon directives; in a Plotly figure, ``<span style>``, ``<a href>`` and
+``<b>`` tags.
 """
 
 from __future__ import annotations
@@ -30,3 +31,23 @@ def escape_markdown(text: object) -> str:
     \!\[x\]\(http\:\/\/example\.com\/a\.png\)
     """
     return _MARKDOWN_SPECIAL.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
+
+
+_PLOTLY_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def escape_plotly(text: object) -> str:
+    """Text from the data, safe inside a Plotly label, title or template: shown as written.
+
+    Plotly reads ``<b>``, ``<span style=...>``, ``<a href=...>`` and ``<br>`` in
+    every text it draws and decodes ``&lt;``-style entities; ``%{...}`` in a
+    hover or text template names a field. So ``&``, ``<`` and ``>`` become
+    entities and the ``%`` of ``%{`` becomes ``&#37;``. Whybox's own markup
+    around the escaped text keeps working.
+
+    Examples
+    --------
+    >>> print(escape_plotly('<b>x</b> & %{y}'))
+    &lt;b&gt;x&lt;/b&gt; &amp; &#37;{y}
+    """
+    return str(text).translate(_PLOTLY_ENTITIES).replace("%{", "&#37;{")
