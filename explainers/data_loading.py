@@ -283,7 +283,11 @@ def _sniff_delimiter(text: str) -> str:
         sample = sample[: sample.rindex("\n")]  # whole lines only
     best, best_score = ",", (0.0, 0)
     for delimiter in _DELIMITERS:
-        rows = list(itertools.islice(csv.reader(io.StringIO(sample), delimiter=delimiter), 50))
+        try:  # newline="": a CR inside a quoted cell stays in its cell (RFC 4180)
+            reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+            rows = list(itertools.islice(reader, 50))
+        except csv.Error:  # not this delimiter: a quote or line break out of place for it
+            continue
         rows = [row for row in rows if row]
         if not rows or len(rows[0]) < 2:
             continue
@@ -315,7 +319,7 @@ def _read_csv(raw: bytes, encodings: tuple[str, ...] = _ENCODINGS) -> pd.DataFra
     delimiter = _sniff_delimiter(text)
     # pandas renames repeated headers ("age", "age.1"); catch them in the header itself.
     try:
-        header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
     except csv.Error as exc:  # e.g. a field longer than the csv module's limit
         raise DataValidationError(UNREADABLE.format(reason="a cell is far too long")) from exc
     if len(header) > MAX_COLUMNS:

@@ -3,6 +3,7 @@ spreadsheet-safe CSV output, and markdown-safe text from uploads."""
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import re
@@ -56,6 +57,41 @@ def test_sniffing_a_hostile_csv_takes_linear_time(text: str) -> None:
 )
 def test_delimiter_found(text: str, delimiter: str) -> None:
     assert _sniff_delimiter(text) == delimiter
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b'a,b\n1,"x\ry"\n2,z\n', {"a": [1, 2], "b": ["x\ry", "z"]}),
+        (b'a,"\r=3+4"\r\n1,2\r\n3,4\r\n', {"a": [1, 3], "\r=3+4": [2, 4]}),
+        (b'a;b\r1;"x\ry"\r2;z\r', {"a": [1, 2], "b": ["x\ry", "z"]}),
+    ],
+    ids=["cr-in-a-cell", "cr-in-a-header", "cr-line-ends"],
+)
+def test_carriage_return_inside_quotes_is_read_as_written(
+    raw: bytes, expected: dict[str, list[object]]
+) -> None:
+    """RFC 4180 allows CR in a quoted cell; the delimiter sniffer stopped on it (a fault)."""
+    assert load_dataset(raw).to_dict("list") == expected
+
+
+def test_whybox_explain_reads_a_csv_with_a_carriage_return_in_a_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import joblib
+
+    model_path, data_path = tmp_path / "model.joblib", tmp_path / "data.csv"
+    joblib.dump(fitted_model(), model_path)
+    data = frame(6).assign(note="line one\rline two")
+    data.to_csv(data_path, index=False, quoting=csv.QUOTE_NONNUMERIC)
+    assert b'"line one\rline two"' in data_path.read_bytes()
+    out = tmp_path / "explained.csv"
+
+    status = main(["explain", str(model_path), str(data_path), "--out", str(out),
+                   "--target", TARGET])  # fmt: skip
+
+    assert status == 0, capsys.readouterr().err
+    assert len(pd.read_csv(out)) == 6
 
 
 # --------------------------------------------------------------------------- parquet
