@@ -127,7 +127,7 @@ def show_reasons(reasons: Reasons) -> None:
         st.markdown(
             "**Principal reasons for the decision:** " + md("; ".join(reasons.reason_codes))
         )
-    st.caption(reasons.points_explanation)
+    st.caption(md(reasons.points_explanation))  # names the settings' score_name
 
 
 def show_decision(decision: Decision) -> None:

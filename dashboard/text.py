@@ -15,22 +15,29 @@ import re
 # Every ASCII punctuation character: CommonMark shows a backslash-escaped one as itself.
 _MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
 _LINE_BREAKS = re.compile(r"[\r\n\t\f\v]+")
+# Where GitHub-flavoured Markdown turns plain text into a link: "http://", "www.", "a@b.c".
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+"""Invisible; put inside ``://``, ``www.`` and after ``@`` so no link is made of them."""
 
 
 def escape_markdown(text: object) -> str:
     r"""Text from the data, safe inside Markdown: shown exactly as written, never as markup.
 
     Every ASCII punctuation character is escaped and line breaks become spaces
-    (so no heading, list or code block can start).
+    (so no heading, list or code block can start). A backslash does not stop
+    GitHub's autolinks (they are found in the text after escapes), so an
+    invisible :data:`WORD_JOINER` breaks ``://``, ``www.`` and ``@``.
 
     Examples
     --------
     >>> print(escape_markdown("0 <= ... < 200 DM"))
     0 \<\= \.\.\. \< 200 DM
-    >>> print(escape_markdown("![x](http://example.com/a.png)"))
-    \!\[x\]\(http\:\/\/example\.com\/a\.png\)
+    >>> print(escape_markdown("![x](http://example.com/a.png)").replace(WORD_JOINER, "+"))
+    \!\[x\]\(http\:+\/\/example\.com\/a\.png\)
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
+    text = _AUTOLINK.sub(WORD_JOINER, _LINE_BREAKS.sub(" ", str(text)))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 _PLOTLY_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})

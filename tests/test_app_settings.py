@@ -81,3 +81,19 @@ def test_uploaded_income_model_with_a_settings_file_on_fairness_and_presenter() 
     assert not presenter.exception
     text = " ".join(m.value for m in presenter.markdown)
     assert "high-income score" in text and "“low earner”" in text
+
+
+def test_a_score_name_from_a_settings_file_is_shown_as_text() -> None:
+    """The points caption is filled with the settings' score_name: escaped, no image, no link."""
+    import dataclasses
+
+    from dashboard.text import WORD_JOINER
+
+    model, frame = titanic_model()
+    guessed = guess_settings(frame, output_labels=("0", "1"), default_output=1, target="Survived")
+    hostile = "![s](http://127.0.0.1:9/score.png) http://127.0.0.1:9/link"
+    settings = dataclasses.replace(guessed, score_name=hostile)
+    at = _run(_workspace(model, frame, "Survived", settings), "screens/breakdown.py")
+    (caption,) = [c.value for c in at.caption if c.value.startswith("Points are points")]
+    assert "![" not in caption and "://" not in caption
+    assert hostile in re.sub(r"\\(.)", r"\1", caption).replace(WORD_JOINER, "")

@@ -25,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
+from dashboard.text import WORD_JOINER
 from tests.bad_inputs import HOSTILE_MARKER, frame
 from tests.browser_support import (
     ARTIFACTS,
@@ -161,13 +162,27 @@ def recorder() -> Iterator[tuple[str, list[str]]]:
         httpd.shutdown()
 
 
+_DATA_LINKS = """url => [...document.querySelectorAll('a[href]')]
+    .map(a => a.href).filter(href => href.startsWith(url))"""
+_BOLD_FROM_DATA = """() => [...document.querySelectorAll('.js-plotly-plot tspan')]
+    .filter(t => /bold/.test(t.getAttribute('style') || '') && t.textContent === 'BOLD').length"""
+
+
 def _markdown_files(folder: Path, url: str) -> tuple[Path, Path, str]:
-    """A model and a dataset whose column names and categories are Markdown images."""
-    column = f"![c]({url}/column.png)"
-    labels = np.array([f"![r]({url}/label.png)", "north", "[link]({url}/link)"])
+    """A model and a dataset whose column names, categories and classes are Markdown and HTML.
+
+    Markdown images and links for the pages' text; bold and a ``<span>`` with a
+    background image for Plotly's labels; a bare URL for GitHub's autolinks.
+    """
+    span = '<b>BOLD</b><span style="background-image:url({url}/{name}.png)">s</span>'
+    column = f"![c]({url}/column.png){span.format(url=url, name='column-span')}"
+    labels = np.array(
+        [f"![r]({url}/label.png)", span.format(url=url, name="category"), f"{url}/autolink"]
+    )
     target = "approved"
     data = frame(200).rename(columns={"income": column})
     data["region"] = labels[np.arange(len(data)) % 3]
+    data[target] = data[target].replace("yes", span.format(url=url, name="class"))
     features = ["age", column, "score", "region"]
     model = make_pipeline(
         make_column_transformer(
@@ -194,14 +209,18 @@ def test_text_from_the_data_makes_the_browser_fetch_nothing(
     upload_model(page, model, data, target=target)
 
     texts = []
-    for link in PAGES:
+    for link in EVERY_PAGE:
         go_to(page, link)
         assert_clean(page, link)
         settle(page)
         assert requests == [], link
-        texts.append(page.locator('[data-testid="stMain"]').inner_text())
-    screenshot(page, "hostile-markdown-what-if")
-    assert any(f"![c]({url}/column.png)" in text for text in texts)  # shown, as text
+        assert page.evaluate(_DATA_LINKS, url) == [], f"{link}: a link made of the data"
+        assert page.evaluate(_BOLD_FROM_DATA) == 0, f"{link}: a chart drew the data's <b>"
+        texts.append(page.locator('[data-testid="stApp"]').inner_text().replace(WORD_JOINER, ""))
+        if link == "What matters overall":
+            screenshot(page, "hostile-markup-what-matters")
+    assert any(f"![c]({url}/column.png)<b>BOLD</b>" in text for text in texts)  # shown, as text
+    assert any(f"{url}/autolink" in text for text in texts)
 
     page.set_content(f'<img src="{url}/control.png">')  # control: a real image is fetched
     page.wait_for_timeout(500)
