@@ -179,7 +179,7 @@ def _explain(args: argparse.Namespace) -> int:
     from explainers.sandbox import start_spare
 
     start_spare(args.jobs, keep=False)  # its imports overlap this process's
-    from explainers.batch import REFERENCE_ROWS, explain_batch, write_table
+    from explainers.batch import REFERENCE_ROWS, explain_batch, renamed_note, write_table
     from explainers.model_calls import run_model_task
 
     out = Path(args.out)
@@ -200,13 +200,15 @@ def _explain(args: argparse.Namespace) -> int:
         prepared.bundle, explain_batch, X, method=args.method, output=output, n_rows=args.rows
     )
     write_table(table, out)
-    for note in prepared.bundle.notes:  # how the file is explained, when not as itself
-        print(f"note: {note}")
+    renamed = renamed_note(prepared.X.columns)
+    for note in [*prepared.bundle.notes, *([renamed] if renamed else [])]:
+        print(f"note: {note}")  # how the file is explained, when not as itself
     print(f"wrote {len(table):,} rows to {out}")
     return 0
 
 
 def _explain_dask(args: argparse.Namespace, out: Path) -> int:
+    from explainers.batch import renamed_note
     from explainers.dask_batch import explain_dask
     from explainers.loading import load_model
 
@@ -235,6 +237,9 @@ def _explain_dask(args: argparse.Namespace, out: Path) -> int:
         n_workers=args.jobs,
         blocksize=args.blocksize,
     )
+    renamed = renamed_note(bundle.feature_names)
+    if renamed:
+        print(f"note: {renamed}")
     print(
         f"wrote {run.n_rows:,} rows in {run.n_partitions} Parquet files to {out} "
         f"({run.rows_per_second:,.0f} rows/s)"

@@ -11,6 +11,7 @@ then explains any slice of rows with those settings, in this process, in an
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -35,6 +36,13 @@ from explainers.shap_attributions import (
 Method = Literal["shap", "lime", "both"]
 METHODS: frozenset[str] = frozenset({"shap", "lime", "both"})
 _ID_COLUMNS = ("row_id", "prediction", "predicted_label", "output_space")
+OUTPUT_COLUMNS = frozenset({*_ID_COLUMNS, "base_value", "fit_score"})
+"""Names of the columns a batch table writes besides attributions (before any method prefix)."""
+FEATURE_PREFIX = "attribution."
+RENAMED_NOTE = (
+    "the data has columns named like output columns ({names}), so every attribution "
+    "column is named attribution.<column>"
+)
 PROBE_ROWS = 8
 INLINE_CPU_S = 1.0
 
@@ -54,6 +62,8 @@ class TableSettings:
         Rows LIME learns feature distributions from (None when only SHAP runs).
     random_state : int
         Seed of every random choice.
+    feature_prefix : str
+        Put before each attribution column's name (:func:`feature_prefix`).
     """
 
     method: Method
@@ -61,6 +71,7 @@ class TableSettings:
     shap_plan: ShapPlan | None
     lime_reference: pd.DataFrame | None
     random_state: int
+    feature_prefix: str = ""
 
 
 def table_settings(
@@ -102,14 +113,40 @@ def table_settings(
         else None
     )
     reference = head if method in ("lime", "both") else None
-    return TableSettings(method, k, plan, reference, random_state)
+    return TableSettings(method, k, plan, reference, random_state, feature_prefix(head.columns))
 
 
-def attribution_table(attribution: Attribution, *, prefix: str = "") -> pd.DataFrame:
-    """Base value, one column per feature, and LIME's fit score when present."""
+def clashing_columns(feature_names: Iterable[object]) -> list[str]:
+    """The uploaded columns named like one of the table's own ``OUTPUT_COLUMNS``."""
+    return sorted({str(name) for name in feature_names} & OUTPUT_COLUMNS)
+
+
+def feature_prefix(feature_names: Iterable[object]) -> str:
+    """``FEATURE_PREFIX`` when any column clashes with an output column, else ``""``.
+
+    Output columns never start with ``FEATURE_PREFIX``, so prefixed attribution
+    columns cannot take an output column's name, and no header repeats.
+    """
+    return FEATURE_PREFIX if clashing_columns(feature_names) else ""
+
+
+def renamed_note(feature_names: Iterable[object]) -> str | None:
+    """The note that says attribution columns are prefixed, when they are."""
+    clash = clashing_columns(feature_names)
+    return RENAMED_NOTE.format(names=", ".join(clash)) if clash else None
+
+
+def attribution_table(
+    attribution: Attribution, *, prefix: str = "", feature_prefix: str = ""
+) -> pd.DataFrame:
+    """Base value, one column per feature, and LIME's fit score when present.
+
+    ``prefix`` goes before every column (the method, for "both"),
+    ``feature_prefix`` before the attribution columns only.
+    """
     table = pd.DataFrame(
         attribution.values,
-        columns=[f"{prefix}{name}" for name in attribution.feature_names],
+        columns=[f"{prefix}{feature_prefix}{name}" for name in attribution.feature_names],
     )
     table.insert(0, f"{prefix}base_value", attribution.base_values)
     if attribution.surrogate_score is not None:
@@ -142,8 +179,9 @@ def explain_rows(
     -------
     DataFrame
         ``row_id``, ``prediction``, ``predicted_label``, base value(s), one
-        attribution per feature (prefixed ``shap.`` / ``lime.`` for "both"),
-        LIME's ``fit_score``, and ``output_space``.
+        attribution per feature (prefixed ``shap.`` / ``lime.`` for "both", and
+        named ``attribution.<feature>`` when a feature is named like one of
+        ``OUTPUT_COLUMNS``), LIME's ``fit_score``, and ``output_space``.
     """
     positions = np.arange(len(X)) if row_positions is None else np.asarray(row_positions)
     k = settings.output
@@ -173,7 +211,11 @@ def explain_rows(
             if shap_job is not None
             else explain_planned(bundle, settings.shap_plan, X, row_positions=positions)
         )
-        parts.append(attribution_table(shap_attr, prefix="shap." if both else ""))
+        parts.append(
+            attribution_table(
+                shap_attr, prefix="shap." if both else "", feature_prefix=settings.feature_prefix
+            )
+        )
         spaces.append(shap_attr.output_space)
     if settings.lime_reference is not None:
         lime_attr = (
@@ -187,7 +229,11 @@ def explain_rows(
                 random_state=settings.random_state,
             )  # fmt: skip
         )
-        parts.append(attribution_table(lime_attr, prefix="lime." if both else ""))
+        parts.append(
+            attribution_table(
+                lime_attr, prefix="lime." if both else "", feature_prefix=settings.feature_prefix
+            )
+        )
         spaces.append(lime_attr.output_space)
     table = pd.concat(parts, axis=1)
     table["output_space"] = "/".join(spaces)
