@@ -22,7 +22,13 @@ from dashboard.cli import main
 from dashboard.text import WORD_JOINER
 from dashboard.text import escape_markdown as md
 from explainers.csv_output import FORMULA_STARTS, spreadsheet_safe, write_csv
-from explainers.data_loading import OVER_MEMORY_BUDGET_HINT, _sniff_delimiter, load_dataset
+from explainers.data_loading import (
+    NESTED_COLUMNS,
+    NESTED_COLUMNS_HINT,
+    OVER_MEMORY_BUDGET_HINT,
+    _sniff_delimiter,
+    load_dataset,
+)
 from explainers.errors import DataValidationError
 from tests.bad_inputs import FEATURES, TARGET, fitted_model, frame
 from tests.conftest import ROOT
@@ -141,6 +147,46 @@ def test_parquet_that_decodes_to_gigabytes_is_refused_while_small(tmp_path: Path
     message, grown_mb = result.stdout.strip().splitlines()[-2:]
     assert "this server allows 256 MB per dataset" in message
     assert int(grown_mb) < 200
+
+
+def _list_bomb(n_rows: int = 100, list_length: int = 400_000) -> bytes:
+    """Long lists of zeros: a few kilobytes of file, hundreds of megabytes decoded at once."""
+    offsets = pa.array(np.arange(n_rows + 1, dtype=np.int32) * list_length)
+    values = pa.ListArray.from_arrays(offsets, pa.array(np.zeros(n_rows * list_length)))
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"readings": values, "age": np.arange(n_rows)}), buffer,
+                   compression="zstd")  # fmt: skip
+    return buffer.getvalue()
+
+
+def test_parquet_with_list_columns_is_refused_before_decoding(tmp_path: Path) -> None:
+    """A 6 KB file of 250 lists of a million took the server to 2.2 GB (red team F5)."""
+    raw = _list_bomb()
+    assert len(raw) < 100_000
+    path = tmp_path / "lists.parquet"
+    path.write_bytes(raw)
+
+    result = subprocess.run(
+        [sys.executable, "-c", _PARQUET_PROBE, str(path)],
+        capture_output=True, text=True, timeout=300, check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    message, grown_mb = result.stdout.strip().splitlines()[-2:]
+    assert message == NESTED_COLUMNS.format(names="readings")
+    assert int(grown_mb) < 100
+
+
+@pytest.mark.parametrize(
+    "column",
+    [pa.array([{"a": 1}, {"a": 2}]), pa.array([[("k", 1)], []], pa.map_(pa.string(), pa.int64()))],
+    ids=["struct", "map"],
+)
+def test_parquet_with_records_in_cells_is_refused(column: pa.Array) -> None:
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"nested": column, "age": [1, 2]}), buffer)
+    with pytest.raises(DataValidationError, match=re.escape(NESTED_COLUMNS_HINT)) as refused:
+        load_dataset(buffer.getvalue(), "data.parquet")
+    assert refused.value.user_message == NESTED_COLUMNS.format(names="nested")
 
 
 def test_parquet_within_budget_reads_as_pandas_does() -> None:
