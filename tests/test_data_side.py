@@ -130,23 +130,28 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
 """
 
 
-def test_parquet_that_decodes_to_gigabytes_is_refused_while_small(tmp_path: Path) -> None:
-    raw = _dictionary_bomb()
-    assert len(raw) < 1_000_000
-    metadata = pq.ParquetFile(io.BytesIO(raw)).metadata
-    declared = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
-    assert declared < 256 * 2**20  # the footer alone would let it through
-    path = tmp_path / "bomb.parquet"
+def _probe(raw: bytes, folder: Path) -> tuple[str, int]:
+    """Load ``raw`` in a fresh process (256 MB budget): its message and memory growth in MB."""
+    path = folder / "data.parquet"
     path.write_bytes(raw)
-
     result = subprocess.run(
         [sys.executable, "-c", _PARQUET_PROBE, str(path)],
         capture_output=True, text=True, timeout=300, check=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
     message, grown_mb = result.stdout.strip().splitlines()[-2:]
+    return message, int(grown_mb)
+
+
+def test_parquet_that_decodes_to_gigabytes_is_refused_while_small(tmp_path: Path) -> None:
+    raw = _dictionary_bomb()
+    assert len(raw) < 1_000_000
+    metadata = pq.ParquetFile(io.BytesIO(raw)).metadata
+    declared = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    assert declared < 256 * 2**20  # the footer alone would let it through
+    message, grown_mb = _probe(raw, tmp_path)
     assert "this server allows 256 MB per dataset" in message
-    assert int(grown_mb) < 200
+    assert grown_mb < 200
 
 
 def _list_bomb(n_rows: int = 100, list_length: int = 400_000) -> bytes:
@@ -163,17 +168,9 @@ def test_parquet_with_list_columns_is_refused_before_decoding(tmp_path: Path) ->
     """A 6 KB file of 250 lists of a million took the server to 2.2 GB (red team F5)."""
     raw = _list_bomb()
     assert len(raw) < 100_000
-    path = tmp_path / "lists.parquet"
-    path.write_bytes(raw)
-
-    result = subprocess.run(
-        [sys.executable, "-c", _PARQUET_PROBE, str(path)],
-        capture_output=True, text=True, timeout=300, check=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
-    message, grown_mb = result.stdout.strip().splitlines()[-2:]
+    message, grown_mb = _probe(raw, tmp_path)
     assert message == NESTED_COLUMNS.format(names="readings")
-    assert int(grown_mb) < 100
+    assert grown_mb < 100
 
 
 @pytest.mark.parametrize(
