@@ -5,16 +5,20 @@ return is read by Excel, LibreOffice and Google Sheets as a formula
 (``=cmd|' /C calc'!A0``), and IDs and category labels come from uploads. As
 OWASP recommends for CSV injection, such a cell is written with a leading
 single quote, which spreadsheets show as text. Only text cells (and the
-header) are changed: numbers, including negative ones, are written as numbers.
+header) are changed: numbers, including negative ones, are written as numbers,
+and so is text that is exactly a plain number (a label ``-1``, written as text),
+which a spreadsheet reads as that number, never as a formula.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def neutralise(value: object) -> object:
@@ -22,10 +26,14 @@ def neutralise(value: object) -> object:
 
     Examples
     --------
-    >>> neutralise("=1+1"), neutralise("-3 years"), neutralise(-3), neutralise("north")
-    ("'=1+1", "'-3 years", -3, 'north')
+    >>> neutralise("=1+1"), neutralise("-3 years"), neutralise("-3"), neutralise("north")
+    ("'=1+1", "'-3 years", '-3', 'north')
     """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
         return "'" + value
     return value
 

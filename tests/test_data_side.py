@@ -216,7 +216,7 @@ def test_parquet_over_budget_names_the_budget() -> None:
 def test_text_cells_that_would_run_in_a_spreadsheet_are_quoted() -> None:
     table = pd.DataFrame(
         {
-            "row_id": ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "C-1", None],
+            "row_id": ["=cmd|' /C calc'!A0", "+1+1", "-2)", "@SUM(A1)", "\tx", "\rx", "C-1", None],
             "attribution": [-0.5, 0.25, -1e-9, 0.0, -3.0, 1.0, 2.0, np.nan],
             "count": [-1, 2, 3, 4, 5, 6, 7, 8],
         }
@@ -230,6 +230,13 @@ def test_text_cells_that_would_run_in_a_spreadsheet_are_quoted() -> None:
             assert written == original or (pd.isna(written) and pd.isna(original))
     pd.testing.assert_series_equal(safe["attribution"], table["attribution"])
     pd.testing.assert_series_equal(safe["count"], table["count"])
+
+
+def test_text_that_is_a_plain_number_is_written_as_is() -> None:
+    numbers = ["-1", "-0.2915", "+3", "-1e-05", "-.5", "-2E+3"]
+    formulas = ["-1+1", "-A1", "+1)", "-1e", "--1", "-1 ", "-", "-inf", "-0x1"]
+    safe = spreadsheet_safe(pd.DataFrame({"label": numbers + formulas}))
+    assert list(safe["label"]) == numbers + ["'" + f for f in formulas]
 
 
 def test_formula_header_is_quoted(tmp_path: Path) -> None:
@@ -246,7 +253,7 @@ def test_whybox_explain_csv_neutralises_ids_but_keeps_negative_numbers(
     model_path = tmp_path / "model.joblib"
     joblib.dump(fitted_model(), model_path)
     data = frame(6)
-    data.index = ["=cmd|' /C calc'!A0", "@x", "+1", "-7", "C0004", "C0005"]
+    data.index = ["=cmd|' /C calc'!A0", "@x", "+1", "-7", "-7+1", "C0005"]
     data_path = tmp_path / "data.csv"
     data.to_csv(data_path)  # the IDs become the first, unnamed column: whybox's row_id
     out = tmp_path / "explained.csv"
@@ -259,9 +266,9 @@ def test_whybox_explain_csv_neutralises_ids_but_keeps_negative_numbers(
     assert written["row_id"].tolist() == [
         "'=cmd|' /C calc'!A0",
         "'@x",
-        "'+1",
-        "'-7",
-        "C0004",
+        "+1",  # a plain number reads as that number: never quoted
+        "-7",
+        "'-7+1",
         "C0005",
     ]
     attributions = written[list(FEATURES)].to_numpy(dtype=float)
