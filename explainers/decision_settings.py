@@ -43,6 +43,7 @@ Direction = Literal["up", "down", "any"]
 
 NOT_JSON = "The decision settings file is not valid JSON ({detail})."
 NOT_JSON_HINT = "Save the settings from the upload page, or fix the file in a text editor."
+TOO_DEEP = "The decision settings file nests lists or objects far too deeply to be settings."
 NOT_OBJECT = "The decision settings must be one JSON object ({{...}}), got {got}."
 UNKNOWN_KEY = "The decision settings have an unknown key {key!r}."
 UNKNOWN_KEY_HINT = "Known keys: {known}."
@@ -308,6 +309,8 @@ def settings_from_json(text: str | bytes) -> DecisionSettings:
         data = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataValidationError(NOT_JSON.format(detail=exc), NOT_JSON_HINT) from exc
+    except RecursionError as exc:  # thousands of nested brackets
+        raise DataValidationError(TOO_DEEP, NOT_JSON_HINT) from exc
     return settings_from_dict(data)
 
 

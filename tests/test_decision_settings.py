@@ -11,6 +11,7 @@ import pytest
 
 from explainers.decision_settings import (
     BOTH_DIRECTIONS,
+    TOO_DEEP,
     DecisionSettings,
     check_settings,
     guess_settings,
@@ -63,6 +64,7 @@ def test_the_issues_example_reads() -> None:
             '{"increase_only": ["age"], "decrease_only": ["age"]}',
             BOTH_DIRECTIONS.format(names="'age'"),
         ),
+        ('{"cohorts":' + "[" * 100_000 + "]" * 100_000 + "}", TOO_DEEP),
     ],
 )
 def test_bad_files_name_the_key(text: str, message: str) -> None:
