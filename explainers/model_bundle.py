@@ -7,6 +7,7 @@ CLI call ``bundle.predict_output(X)`` and read ``bundle.task``.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import warnings
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from explainers.errors import DataValidationError, UnsupportedModelError
+
+_LOG = logging.getLogger("whybox.model")
 
 Task = Literal["binary", "multiclass", "regression"]
 OutputKind = Literal["probability", "margin", "value"]
@@ -39,7 +42,10 @@ MISSING_COLUMNS = "The dataset is missing {n} column(s) the model needs: {names}
 MISSING_COLUMNS_HINT = "Upload the data the model was trained on, with the same column names."
 WRONG_WIDTH = "The model expects {expected} input columns, but the dataset has {got}."
 WRONG_WIDTH_HINT = "Remove extra columns (or pick the target column) so the counts match."
-PREDICT_FAILED = "The model could not make predictions on this dataset. It said: {reason}."
+PREDICT_FAILED = (
+    "The model could not make predictions on this dataset: it stopped with an error of its "
+    "own (the details are in the server's log)."
+)
 PREDICT_FAILED_HINT = (
     "Check that every column holds the kind of values the model was trained on (numbers "
     "where it had numbers, the same category names), then upload the dataset again."
@@ -377,7 +383,7 @@ def _tag(check: Any, model: Any) -> bool:
 
 
 def explain_predict_failure(exc: Exception, X: pd.DataFrame) -> DataValidationError:
-    """One clear sentence for a model that failed to predict on ``X``: what it said."""
+    """One clear sentence, in whybox's words, for a model that failed to predict on ``X``."""
     text = str(exc)
     lowered = text.lower()
     empty = [str(c) for c in X.columns[X.isna().all()]]
@@ -402,7 +408,6 @@ def explain_predict_failure(exc: Exception, X: pd.DataFrame) -> DataValidationEr
                 TEXT_IN_NUMBERS.format(names=", ".join(bad[:6]), example=example),
                 DECIMAL_COMMA_HINT if comma else TEXT_IN_NUMBERS_HINT,
             )
-    reason = text.strip().splitlines()[0][:200].rstrip(". ") if text.strip() else ""
-    return DataValidationError(
-        PREDICT_FAILED.format(reason=reason or type(exc).__name__), PREDICT_FAILED_HINT
-    )
+    # the model's own words stay in the log: they may name paths, addresses or anything
+    _LOG.warning("predict failed: %s: %s", type(exc).__name__, text[:2000])
+    return DataValidationError(PREDICT_FAILED, PREDICT_FAILED_HINT)

@@ -27,6 +27,7 @@ them (and the cheap closed-form linear case) as one task.
 
 from __future__ import annotations
 
+import logging
 import math
 import multiprocessing
 import os
@@ -48,6 +49,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from explainers import cpu_budget
 from explainers.errors import CANCELLED, ExplainerError, ExplanationCancelled
 from explainers.lime_attributions import DEFAULT_SAMPLES, explain_lime
 from explainers.model_bundle import ModelBundle
@@ -62,9 +64,14 @@ from explainers.shap_attributions import (
 from explainers.tree_engine import THREADS_ENV
 from explainers.turn_taking import TurnTakingPool
 
+_LOG = logging.getLogger("whybox.parallel")
+
 MAX_CHUNK_ROWS = 2_000
 CHUNKS_PER_WORKER = 4
-WORKER_DIED = "A worker process stopped while explaining ({reason})."
+WORKER_DIED = (
+    "A worker process stopped while explaining (it crashed, or went over its memory or CPU "
+    "allowance)."
+)
 WORKER_DIED_HINT = "The machine may be out of memory; try fewer rows."
 
 Progress = Callable[[int, int], None]
@@ -113,6 +120,7 @@ def _load_payload(path: str) -> tuple[str, ModelBundle, object]:
 
 def _explain_chunk(chunk: _Chunk) -> Attribution:
     """Worker side: explain one chunk with the job's model and settings."""
+    cpu_budget.grant()  # in a sandbox's worker: each chunk has its own CPU allowance
     method, bundle, settings = _load_payload(chunk.payload)
     if method == "shap":
         assert isinstance(settings, ShapPlan)
@@ -233,7 +241,8 @@ class ExplainJob:
                 try:
                     parts.append(future.result(timeout=timeout))
                 except BrokenProcessPool as exc:
-                    raise ExplainerError(WORKER_DIED.format(reason=exc), WORKER_DIED_HINT) from exc
+                    _LOG.warning("explain worker stopped: %s", exc)
+                    raise ExplainerError(WORKER_DIED, WORKER_DIED_HINT) from exc
             whole = concat_attributions(parts)
             self._result = whole.rows(np.argsort(self._positions, kind="stable"))
             return self._result

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from explainers import sandbox_protocol as protocol
+from explainers.cpu_budget import CPU_ENV, DEFAULT_CPU_S
 from explainers.errors import ExplainerError, ModelLoadError
 from explainers.model_bundle import ModelBundle
 from explainers.sandbox_kept import KeptMissing, KeptSender
@@ -81,6 +82,10 @@ TOO_SLOW = (
     "This model took longer than {seconds:.0f} s on one request and was stopped; "
     "nothing else was affected."
 )
+OVER_CPU = (
+    "This model used more than {seconds:,} s of CPU time on one request and was stopped; "
+    "nothing else was affected."
+)
 OUT_OF_MEMORY = (
     "This model needed more than its memory allowance ({memory_mb:,} MB); "
     "nothing else was affected."
@@ -112,6 +117,10 @@ class SandboxCrashed(ExplainerError):
 
 def _timeout_s() -> float:
     return float(os.environ.get(TIMEOUT_ENV, DEFAULT_TIMEOUT_S))
+
+
+def _cpu_s() -> int:
+    return int(os.environ.get(CPU_ENV, DEFAULT_CPU_S))
 
 
 def _wanted_mode() -> str:
@@ -188,7 +197,7 @@ def protections(info: SandboxInfo | None = None) -> Protections:
         items.append("a separate process")
     memory = info.memory_mb if info else int(os.environ.get(MEMORY_ENV, 8192))
     items.append(f"memory limit {memory:,} MB")
-    items.append(f"stopped after {_timeout_s():.0f} s on one request")
+    items.append(f"stopped after {_timeout_s():.0f} s or {_cpu_s():,} s of CPU on one request")
     if info is not None:
         items.append("cannot start programs (seccomp)" if info.seccomp else "no seccomp filter")
     return Protections(contained, tuple(items))
@@ -257,7 +266,7 @@ def _environment(jobs: int, chosen: Mode) -> dict[str, str]:
     keep = {
         k: v
         for k, v in os.environ.items()
-        if k in (MEMORY_ENV, FILE_ENV, "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "LANG")
+        if k in (MEMORY_ENV, FILE_ENV, CPU_ENV, "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "LANG")
     }
     return {
         **keep,
@@ -375,8 +384,11 @@ class Sandbox:
             self.stop()
             raise SandboxCrashed(TOO_SLOW.format(seconds=timeout)) from exc
         except protocol.ChannelClosed as exc:
+            status = self._status()
             self.stop()
-            log.warning("sandbox %s ended (exit status %s)", self.process.pid, self._status())
+            log.warning("sandbox %s ended (exit status %s)", self.process.pid, status)
+            if status in (-signal.SIGXCPU, 128 + signal.SIGXCPU):  # bwrap passes 128 + signal
+                raise SandboxCrashed(OVER_CPU.format(seconds=_cpu_s())) from exc
             raise SandboxCrashed(crashed) from exc
         except WireError as exc:
             self.stop()

@@ -6,7 +6,8 @@ Started by :mod:`explainers.sandbox` as ``python -m explainers.sandbox_worker``
 1. keeps its protocol pipes on private descriptors and points stdout at stderr,
    so a model that prints cannot corrupt the replies;
 2. sets its resource limits (address space, file size, no core dumps, open
-   files), which nothing it later runs can raise again;
+   files), which nothing it later runs can raise again, and a CPU-time
+   allowance per request (:mod:`explainers.cpu_budget`);
 3. imports the explainer stack, then loads a seccomp filter (where the
    ``pyseccomp`` binding and libseccomp exist) that refuses ``execve`` and
    friends, sockets other than Unix ones, ``ptrace`` and namespace calls.
@@ -30,6 +31,8 @@ import sys
 import traceback
 from typing import Any
 
+from explainers import cpu_budget
+from explainers.cpu_budget import CPU_ENV, DEFAULT_CPU_S
 from explainers.sandbox_kept import KeptMissing, KeptStore
 from explainers.sandbox_protocol import SandboxInfo, read_frame, write_frame
 
@@ -162,6 +165,7 @@ def _serve(request: Any, jobs: int, replies: int) -> dict[str, Any]:
             if request.get("progress"):  # reports go back as frames of their own
 
                 def progress(done: int, total: int) -> None:
+                    cpu_budget.grant()  # as the server restarts its deadline
                     write_frame(replies, {"progress": [int(done), int(total)]})
 
                 kwargs["progress"] = progress
@@ -188,6 +192,7 @@ def main() -> None:
     file_mb = int(os.environ.get(FILE_ENV, DEFAULT_FILE_MB))
     jobs = max(1, int(os.environ.get(JOBS_ENV, "1")))
     apply_limits(memory_mb, file_mb)
+    cpu_budget.enable(int(os.environ.get(CPU_ENV, DEFAULT_CPU_S)))
     from explainers.process_priority import die_with_parent
 
     die_with_parent()
@@ -195,7 +200,6 @@ def main() -> None:
         importlib.import_module(module)
     seccomp = load_seccomp_filter()
     write_frame(replies, SandboxInfo(os.getpid(), seccomp, memory_mb, file_mb, jobs))
-    from explainers.errors import ExplainerError
     from explainers.wire import WireError
 
     while True:
@@ -206,12 +210,12 @@ def main() -> None:
         except Exception:  # the server closed the pipe: stop
             break
         else:
+            cpu_budget.grant()
             reply = _serve(request, jobs, replies)
         try:
             write_frame(replies, reply)
-        except WireError as exc:  # a result the wire cannot carry
-            error = ExplainerError(f"Internal error: {exc}.", "Report this to whybox's developers.")
-            write_frame(replies, {"ok": False, "e": error})
+        except WireError as exc:  # a result the wire cannot carry: the server logs why
+            write_frame(replies, {"ok": False, "internal": f"reply not sent: {exc}"})
     os._exit(0)
 
 

@@ -71,6 +71,38 @@ time.sleep(600)
 """
 
 
+LABELS = r"""
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+X = pd.DataFrame({COLUMN: np.arange(30, dtype=float)})
+model = LogisticRegression().fit(X, np.arange(30) % 3)
+model.classes_ = np.array(LABELS)
+__import__("sys")._whybox_labels = model
+"""
+
+RAISES = r"""
+from sklearn.linear_model import LogisticRegression
+
+class Raising(LogisticRegression):
+    def predict_proba(self, X):
+        raise ValueError(TEXT)
+
+    decision_function = predict = predict_proba
+
+import pandas as pd
+
+model = Raising().fit(pd.DataFrame({COLUMN: [0.0, 1.0, 2.0, 3.0]}), [0, 1, 0, 1])
+__import__("sys")._whybox_raising = model
+"""
+
+REFUSES = r"""
+from explainers.errors import ModelLoadError
+raise ModelLoadError(MESSAGE, HINT)
+"""
+
+
 class _Call:
     """Unpickles as ``function(*args)``: the classic pickle payload."""
 
@@ -112,6 +144,13 @@ def hang(folder: Path) -> Path:
     return path
 
 
+def busy_loop(folder: Path) -> Path:
+    """A model file whose loading spins on the CPU for ever."""
+    path = folder / "busy.pkl"
+    path.write_bytes(pickle.dumps(_Call(exec, "while True:\n    pass\n"), protocol=4))
+    return path
+
+
 def forged_reply(folder: Path, *, marker: Path) -> Path:
     """A model file that writes a forged reply (asking the server to start a program)."""
     payload = _Call(exec, _code(FORGE, MARKER=str(marker)))
@@ -123,3 +162,27 @@ def forged_reply(folder: Path, *, marker: Path) -> Path:
 def outcomes(labels: tuple[str, ...]) -> dict[str, str]:
     """The probe's findings from the class labels it loaded with."""
     return dict(label.split("=", 1) for label in labels)
+
+
+def _exec_payload(folder: Path, name: str, code: str, result: str | None) -> Path:
+    expression = f"exec({code!r})" + (f" or __import__('sys').{result}" if result else "")
+    path = folder / name
+    path.write_bytes(pickle.dumps(_Call(eval, expression, {}), protocol=4))
+    return path
+
+
+def hostile_labels(folder: Path, *, column: str, labels: tuple[str, str, str]) -> Path:
+    """A working 3-class model fitted on ``column`` whose class labels are ``labels``."""
+    code = _code(LABELS, COLUMN=column, LABELS=list(labels))
+    return _exec_payload(folder, "labels.pkl", code, "_whybox_labels")
+
+
+def raising_text(folder: Path, *, text: str, column: str = "x0") -> Path:
+    """A model of ``column`` that loads, then raises ``text`` from every prediction."""
+    code = _code(RAISES, TEXT=text, COLUMN=column)
+    return _exec_payload(folder, "raises.pkl", code, "_whybox_raising")
+
+
+def refusing_text(folder: Path, *, message: str, hint: str) -> Path:
+    """A model file whose loading raises whybox's own error with ``message`` and ``hint``."""
+    return _exec_payload(folder, "refuses.pkl", _code(REFUSES, MESSAGE=message, HINT=hint), None)

@@ -11,8 +11,6 @@ must see no request (a control page with a real image proves it would).
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,30 +134,6 @@ def test_the_demo_asks_nothing_of_any_other_host(browser: Browser, server: Serve
     outside = [url for url in requested if not url.startswith((f"{server.url}/", "data:"))]
     assert outside == []
     page.context.close()
-
-
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    paths: list[str] = []
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        type(self).paths.append(self.path)
-        self.send_response(404)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def recorder() -> Iterator[tuple[str, list[str]]]:
-    _Recorder.paths = []
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", _Recorder.paths
-    finally:
-        httpd.shutdown()
 
 
 _DATA_LINKS = """url => [...document.querySelectorAll('a[href]')]

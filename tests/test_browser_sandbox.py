@@ -10,15 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from explainers import sandbox
+from explainers.model_bundle import PREDICT_FAILED
 from tests import sandbox_payloads
 from tests.browser_support import (
     ARTIFACTS,
     CHROMIUM,
+    ERROR_ALERT,
     RUN_TIMEOUT_S,
     VIEWPORT,
     Server,
@@ -117,3 +120,48 @@ def test_a_payload_uploaded_in_the_browser_stays_contained(
     assert found["tmp"] == "written", found
     assert listener.connections == 0 and not outside.exists()
     assert "the-server-secret-42" not in trusting_server.log.read_text(encoding="utf-8")
+
+
+def test_text_a_sandbox_sends_back_is_shown_as_text_and_fetches_nothing(
+    browser: Browser, trusting_server: Server, tmp_path: Path, recorder: tuple[str, list[str]]
+) -> None:
+    url, requests = recorder
+    column = f"![f]({url}/feature.png)"
+    labels = (f"![l]({url}/label.png)", f'<img src="{url}/html.png">', f"[link]({url}/link)")
+    data = tmp_path / "data.csv"
+    pd.DataFrame({column: np.arange(30, dtype=float)}).to_csv(data, index=False)
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    _upload(page, trusting_server, sandbox_payloads.hostile_labels(tmp_path, column=column,
+            labels=labels), data)  # fmt: skip
+    assert set(options_of(page, "Class to explain")) == set(labels)  # the labels, as text
+    page.get_by_role("button", name="Load model and data").click()
+    expect(page.locator("h1").first).to_have_text("Overview", timeout=RUN_TIMEOUT_S * 1000)
+    shown = []
+    for link in ("Overview", "What matters overall", "One decision", "What if…"):
+        go_to(page, link)
+        assert_clean(page, link)
+        assert requests == [], link
+        shown.append(page.locator('[data-testid="stAppViewContainer"]').inner_text())
+    assert labels[0] in shown[0] and column in shown[1]  # sidebar and chart text, literally
+    screenshot(page, "sandbox-hostile-labels")
+
+    secret = "at 0xdeadbeef in /srv/whybox/secret.key"
+    raising = sandbox_payloads.raising_text(
+        tmp_path, text=f"![e]({url}/error.png) {secret}", column=column
+    )
+    message, hint = f"![m]({url}/message.png) **loud**", f'<img src="{url}/hint.png">'
+    refusing = sandbox_payloads.refusing_text(tmp_path, message=message, hint=hint)
+    for model, expected in ((raising, [PREDICT_FAILED]), (refusing, [message, hint])):
+        _upload(page, trusting_server, model, data)
+        if model == raising:  # it loads; its first predictions fail
+            page.get_by_role("button", name="Load model and data").click()
+        alert = page.locator(ERROR_ALERT)
+        expect(alert.first).to_be_visible(timeout=RUN_TIMEOUT_S * 1000)
+        text = alert.first.inner_text().replace("\n", " ")
+        assert all(part in text for part in expected), text
+        assert secret not in page.content() and requests == []
+    screenshot(page, "sandbox-hostile-error-text")
+    page.set_content(f'<img src="{url}/control.png">')  # control: a real image is fetched
+    page.wait_for_timeout(500)
+    assert requests == ["/control.png"]
+    page.context.close()

@@ -234,3 +234,42 @@ def test_a_large_frame_crosses_to_the_sandbox_once(monkeypatch) -> None:
     box.kept, sent[:] = held, []  # it still believes the sandbox holds X; it does not
     np.testing.assert_array_equal(run_model_task(handle, model_outputs, X), expected)
     assert sent == [0, 1]  # named, missing, sent again
+
+
+def test_a_failing_prediction_is_told_in_whybox_words_and_its_text_only_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from explainers.model_bundle import PREDICT_FAILED, PREDICT_FAILED_HINT
+
+    secret = "at 0xdeadbeef in /srv/whybox/secret.key"
+    path = sandbox_payloads.raising_text(tmp_path, text=f"![e](http://x.test/e.png) {secret}")
+    handle = load_model(path.read_bytes(), path.name, trust_unknown=True, sandboxed=True, jobs=1)
+    with caplog.at_level("INFO", logger="whybox.sandbox"):
+        with pytest.raises(ExplainerError) as caught:
+            run_model_task(handle, model_outputs, pd.DataFrame({"x0": [0.0, 1.0]}))
+    assert (caught.value.user_message, caught.value.hint) == (PREDICT_FAILED, PREDICT_FAILED_HINT)
+    deadline = time.monotonic() + 20  # the sandbox's stderr reaches the log on its own thread
+    while secret not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert secret in caplog.text  # the detail is for the operator
+
+
+def test_a_busy_loop_is_stopped_by_its_cpu_allowance_before_the_deadline(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from explainers.cpu_budget import CPU_ENV
+
+    monkeypatch.setenv(CPU_ENV, "2")
+    monkeypatch.setenv(sandbox.TIMEOUT_ENV, "200")
+    sandbox.stop_all()  # the spare was started with the default allowance
+    path = sandbox_payloads.busy_loop(tmp_path)
+    started = time.monotonic()
+    with pytest.raises(ExplainerError) as caught:
+        load_model(path.read_bytes(), path.name, trust_unknown=True, sandboxed=True, jobs=1)
+    assert caught.value.user_message == sandbox.OVER_CPU.format(seconds=2)
+    assert time.monotonic() - started < 100  # the kernel stopped it, not the 200 s deadline
+    monkeypatch.delenv(CPU_ENV)
+    raw = (SAMPLES / "loan_model.joblib").read_bytes()  # the next model loads as usual
+    handle = load_model(raw, "loan_model.joblib", sandboxed=True, jobs=1)
+    X = pd.read_csv(SAMPLES / "german_credit.csv").drop(columns="creditability").head(3)
+    assert run_model_task(handle, model_outputs, X).shape == (3, 2)

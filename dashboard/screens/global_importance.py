@@ -98,10 +98,14 @@ with shap_col:
         charts.dependence(attribution, feature, colour_by=colour_by, display_names=names),
         key="dependence", on_select="rerun", selection_mode="points",
     )  # fmt: skip
+    colour_note = (  # a model of one column has nothing to colour by
+        f"; the colour shows {feature_label(colour_by, names)}, the column it interacts with most"
+        if colour_by is not None
+        else ""
+    )
     explain_chart(
         f"SHAP: how the value of {feature_label(feature, names)} (across) changes its effect "
-        f"(up and down); the colour shows {feature_label(colour_by, names)}, the column it "
-        "interacts with most."
+        f"(up and down){colour_note}."
     )
 with pdp_col:
     analysis_views.pdp_panel(ws, feature, names)
