@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from dashboard.text import WORD_JOINER
 from explainers import sandbox
 from explainers.model_bundle import PREDICT_FAILED
 from tests import sandbox_payloads
@@ -141,7 +142,9 @@ def test_text_a_sandbox_sends_back_is_shown_as_text_and_fetches_nothing(
         go_to(page, link)
         assert_clean(page, link)
         assert requests == [], link
-        shown.append(page.locator('[data-testid="stAppViewContainer"]').inner_text())
+        shown.append(
+            page.locator('[data-testid="stAppViewContainer"]').inner_text().replace(WORD_JOINER, "")
+        )
     assert labels[0] in shown[0] and column in shown[1]  # sidebar and chart text, literally
     screenshot(page, "sandbox-hostile-labels")
 
@@ -157,7 +160,7 @@ def test_text_a_sandbox_sends_back_is_shown_as_text_and_fetches_nothing(
             page.get_by_role("button", name="Load model and data").click()
         alert = page.locator(ERROR_ALERT)
         expect(alert.first).to_be_visible(timeout=RUN_TIMEOUT_S * 1000)
-        text = alert.first.inner_text().replace("\n", " ")
+        text = alert.first.inner_text().replace("\n", " ").replace(WORD_JOINER, "")
         assert all(part in text for part in expected), text
         assert secret not in page.content() and requests == []
     screenshot(page, "sandbox-hostile-error-text")
