@@ -4,7 +4,7 @@ The error tree is grown on every labelled row of the test data (whatever
 cohort the pages follow), from the model outputs the health pages already
 computed; partial dependence runs through
 :func:`explainers.model_calls.run_model_task` on the followed cohort's rows.
-Keys are content digests and settings; the workspace travels as ``_ws``.
+Keys are the workspace key and the rows' keys; the workspace travels as ``_ws``.
 """
 
 from __future__ import annotations
@@ -44,9 +44,7 @@ class ErrorAnalysis:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _analysis(
-    model_digest: str, source_key: hc.SourceKey, target: str | None, _ws: Workspace
-) -> ErrorAnalysis:
+def _analysis(key: str, source_key: hc.SourceKey, _ws: Workspace) -> ErrorAnalysis:
     source = hc.test_source(_ws).whole()
     data = hc.scored(_ws, source)
     if data.y_true is None:
@@ -62,16 +60,12 @@ def _analysis(
 
 def error_analysis(ws: Workspace) -> ErrorAnalysis:
     """The error tree of the test data (cached by content and target)."""
-    return _analysis(ws.model.digest, hc.test_source(ws).whole().key, ws.target, ws)
+    return _analysis(ws.key, hc.test_source(ws).whole().key, ws)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _heatmap(
-    model_digest: str,
-    source_key: hc.SourceKey,
-    target: str | None,
-    features: tuple[str, str],
-    _ws: Workspace,
+    key: str, source_key: hc.SourceKey, features: tuple[str, str], _ws: Workspace
 ) -> ErrorHeatmap:
     analysis = error_analysis(_ws)
     return error_heatmap(analysis.X, analysis.errors.errors, features, kind=analysis.tree.kind)
@@ -79,7 +73,7 @@ def _heatmap(
 
 def heatmap(ws: Workspace, features: tuple[str, str]) -> ErrorHeatmap:
     """Error by the bins of two features of the test data."""
-    return _heatmap(ws.model.digest, hc.test_source(ws).whole().key, ws.target, features, ws)
+    return _heatmap(ws.key, hc.test_source(ws).whole().key, features, ws)
 
 
 def cohort_X(ws: Workspace) -> pd.DataFrame:
@@ -103,20 +97,12 @@ def cohort_X(ws: Workspace) -> pd.DataFrame:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _dependence(
-    model_digest: str,
-    rows_key: hc.SourceKey,
-    target: str | None,
-    output: int,
-    feature: str,
-    _ws: Workspace,
+    key: str, rows_key: hc.SourceKey, feature: str, _ws: Workspace
 ) -> FeatureDependence:
-    bundle = cache.prepared(_ws).bundle
-    return run_model_task(bundle, feature_dependence, cohort_X(_ws), feature, output=output)
+    lw = cache.loaded(_ws)
+    return run_model_task(lw.bundle, feature_dependence, cohort_X(_ws), feature, output=lw.output)
 
 
 def dependence(ws: Workspace, feature: str) -> FeatureDependence:
     """PDP and ICE of one feature on the followed cohort's rows (a sample of 300 when larger)."""
-    return _dependence(
-        ws.model.digest, hc.reference_source(ws).key, ws.target, cache.output_index(ws),
-        feature, ws,
-    )  # fmt: skip
+    return _dependence(ws.key, hc.reference_source(ws).key, feature, ws)

@@ -1,8 +1,13 @@
 """Every Streamlit cache wrapper. Keys are content hashes, never file names.
 
+A workspace is loaded once into a :class:`Loaded` (model handle, aligned
+data, output and favourable index, settings) under one key,
+:attr:`~dashboard.state.Workspace.key` (the content hashes of model and data,
+the target and the class explained); every cache entry is keyed by it, plus
+``settings_key`` where the decision settings change the result. The workspace
+or the loaded object travels as a ``_``-prefixed argument, out of the key.
 Models are cached as resources (shared, never mutated); attributions as data
-(pickled copies). Raw bytes are passed as ``_``-prefixed arguments so they
-stay out of the cache key: the SHA-256 digests taken at upload stand for them.
+(pickled copies).
 
 No model ever runs in the server process: a model is loaded in its own
 sandbox process (``explainers.sandbox``; one per model and session, the
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -33,6 +39,7 @@ from dashboard.operator_env import sandbox_required, trust_unknown_pickles
 from dashboard.state import UploadedFile, Workspace
 from explainers.data_loading import load_dataset, memory_budget_from_env
 from explainers.decision import Decision, plan_for, summarise_decision, worded
+from explainers.decision_settings import DecisionSettings
 from explainers.loading import PreparedData, load_model, prepare
 from explainers.model_bundle import ModelBundle, model_outputs
 from explainers.model_calls import run_model_task
@@ -90,21 +97,91 @@ def frame(ws: Workspace) -> pd.DataFrame:
     return dataset(ws.data)
 
 
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A workspace with its model and data loaded: what every cached computation starts from.
+
+    Made once per workspace key and settings (:func:`loaded`); the SHAP plan,
+    which costs a request to the model, is made on first use (:func:`shap_plan`).
+
+    Attributes
+    ----------
+    workspace : Workspace
+        The session's choices (files, target, class explained, settings).
+    key, settings_key : str
+        The workspace key every cache entry uses (model, data, target, class
+        explained) and the settings' hash.
+    prepared : PreparedData
+        The model handle and the aligned data.
+    output : int
+        Output column explained.
+    favourable : int
+        Output column of the favourable class (recourse and rates aim at it).
+    favourable_label : str
+        The favourable class: the settings', else the class explained.
+    """
+
+    workspace: Workspace
+    key: str
+    settings_key: str
+    prepared: PreparedData
+    output: int
+    favourable: int
+    favourable_label: str
+
+    @property
+    def bundle(self) -> ModelBundle:
+        """The model (a handle to its sandbox)."""
+        return self.prepared.bundle
+
+    @property
+    def settings(self) -> DecisionSettings:
+        """The decision settings."""
+        return self.workspace.settings
+
+    @property
+    def explained_label(self) -> str | None:
+        """The label of the class explained; None for a regression."""
+        bundle = self.prepared.bundle
+        return None if bundle.task == "regression" else bundle.output_labels[self.output]
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _prepared(
-    model_digest: str, data_digest: str, target: str | None, _ws: Workspace
-) -> PreparedData:
-    return prepare(bundle(_ws), frame(_ws), target=target)
+def _prepared(key: str, _ws: Workspace) -> PreparedData:
+    return prepare(bundle(_ws), frame(_ws), target=_ws.target)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _loaded(key: str, settings_key: str, _ws: Workspace) -> Loaded:
+    data = _prepared(key, _ws)
+    output = data.bundle.output_index(_ws.output_label)
+    label = _ws.settings.favourable or data.bundle.output_labels[output]
+    return Loaded(_ws, key, settings_key, data, output, data.bundle.output_index(label), label)
+
+
+def loaded(ws: Workspace) -> Loaded:
+    """The workspace loaded (raises the explainers' errors on a model/data mismatch)."""
+    return _loaded(ws.key, ws.settings_key, ws)
 
 
 def prepared(ws: Workspace) -> PreparedData:
     """Model and data aligned (raises the explainers' errors on mismatch)."""
-    return _prepared(ws.model.digest, ws.data.digest, ws.target, ws)
+    return loaded(ws).prepared
 
 
 def output_index(ws: Workspace) -> int:
     """Column of the model output being explained."""
-    return prepared(ws).bundle.output_index(ws.output_label)
+    return loaded(ws).output
+
+
+def favourable_index(ws: Workspace) -> int:
+    """Output column of the favourable class."""
+    return loaded(ws).favourable
+
+
+def favourable_label(ws: Workspace) -> str:
+    """The class the person hopes for: the settings', else the class explained."""
+    return loaded(ws).favourable_label
 
 
 def explained_rows(ws: Workspace) -> pd.DataFrame:
@@ -113,16 +190,14 @@ def explained_rows(ws: Workspace) -> pd.DataFrame:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _shap_plan(
-    model_digest: str, data_digest: str, target: str | None, output: int, _ws: Workspace
-) -> ShapPlan:
-    return run_model_task(prepared(_ws).bundle, plan_for, prepared(_ws).X, output=output)
+def _shap_plan(key: str, output: int, _lw: Loaded) -> ShapPlan:
+    return run_model_task(_lw.bundle, plan_for, _lw.prepared.X, output=output)
 
 
-def shap_plan(ws: Workspace, output: int | None = None) -> ShapPlan:
+def shap_plan(lw: Loaded, output: int | None = None) -> ShapPlan:
     """SHAP method, background and column grouping for this workspace (made once)."""
-    output = output_index(ws) if output is None else output
-    return _shap_plan(ws.model.digest, ws.data.digest, ws.target, output, ws)
+    output = lw.output if output is None else output
+    return _shap_plan(lw.key, output, lw)
 
 
 def shap_of_rows(ws: Workspace, X: pd.DataFrame, output: int) -> Attribution:
@@ -132,11 +207,11 @@ def shap_of_rows(ws: Workspace, X: pd.DataFrame, output: int) -> Attribution:
     half a second, otherwise in its worker processes while this thread only
     waits, as for the global view.
     """
-    return _shap_job(ws, X, output).result()
+    return _shap_job(loaded(ws), X, output).result()
 
 
 def _shap_job(
-    ws: Workspace,
+    lw: Loaded,
     X: pd.DataFrame,
     output: int,
     *,
@@ -144,15 +219,14 @@ def _shap_job(
     first_rows: int | None = None,
 ) -> RemoteJob:
     """A job in the model's sandbox: finished at once if a probe says it is quick."""
-    bundle, plan = prepared(ws).bundle, shap_plan(ws, output)
     return RemoteJob.start(
-        bundle, X, plan=plan, shuffle=shuffle, first_rows=first_rows,
+        lw.bundle, X, plan=shap_plan(lw, output), shuffle=shuffle, first_rows=first_rows,
         inline_budget_s=INLINE_BUDGET_S,
     )  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False)
-def _jobs() -> dict[tuple[str, str, str | None, int], RemoteJob]:
+def _jobs() -> dict[str, RemoteJob]:
     return {}
 
 
@@ -163,40 +237,32 @@ def global_shap_job(ws: Workspace, *, restart_cancelled: bool = True) -> RemoteJ
     first, so ``job.partial()`` is always a stated random sample. A cancelled
     job is kept (with its partial result) unless ``restart_cancelled``.
     """
-    key = (ws.model.digest, ws.data.digest, ws.target, output_index(ws))
+    lw = loaded(ws)
     with _JOBS_LOCK:
         jobs = _jobs()
-        job = jobs.get(key)
+        job = jobs.get(lw.key)
         if job is None or job.failed or (job.cancelled and restart_cancelled):
-            job = _shap_job(
-                ws,
-                explained_rows(ws),
-                output_index(ws),
-                shuffle=True,
-                first_rows=FIRST_SAMPLE_ROWS,
-            )
-            jobs[key] = job
-        finished = [k for k, j in jobs.items() if j.done() and k != key]
+            rows = global_sample(lw.prepared.X)
+            job = _shap_job(lw, rows, lw.output, shuffle=True, first_rows=FIRST_SAMPLE_ROWS)
+            jobs[lw.key] = job
+        finished = [k for k, j in jobs.items() if j.done() and k != lw.key]
         for old in finished[: max(0, len(finished) - MAX_JOBS)]:
             del jobs[old]
     return job
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _global_shap(
-    model_digest: str, data_digest: str, target: str | None, output: int, _ws: Workspace
-) -> Attribution:
+def _global_shap(key: str, _ws: Workspace) -> Attribution:
     return global_shap_job(_ws).result()
 
 
 def global_shap(ws: Workspace) -> Attribution:
-    """SHAP for every explained row (cached by content hash and settings).
+    """SHAP for every explained row (cached by the workspace key).
 
     Computed in the model's sandbox; this thread only waits for the result.
     """
-    return _worded(
-        ws, _global_shap(ws.model.digest, ws.data.digest, ws.target, output_index(ws), ws)
-    )
+    lw = loaded(ws)
+    return worded(_global_shap(lw.key, ws), lw.settings, lw.explained_label)
 
 
 def row_frame(ws: Workspace, row_id: object) -> pd.DataFrame:
@@ -205,29 +271,15 @@ def row_frame(ws: Workspace, row_id: object) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _row_shap(
-    model_digest: str,
-    data_digest: str,
-    target: str | None,
-    output: int,
-    row: pd.DataFrame,
-    _ws: Workspace,
-) -> Attribution:
+def _row_shap(key: str, row: pd.DataFrame, _lw: Loaded) -> Attribution:
     # light (one row): the workspace's plan is reused, so no probing per row
-    return run_model_task(prepared(_ws).bundle, explain_planned, shap_plan(_ws), row)
+    return run_model_task(_lw.bundle, explain_planned, shap_plan(_lw), row)
 
 
 def row_shap(ws: Workspace, row: pd.DataFrame) -> Attribution:
     """SHAP for one (possibly edited) row; ``row`` is part of the cache key."""
-    return _worded(
-        ws, _row_shap(ws.model.digest, ws.data.digest, ws.target, output_index(ws), row, ws)
-    )
-
-
-def _worded(ws: Workspace, attribution: Attribution) -> Attribution:
-    bundle = prepared(ws).bundle
-    label = bundle.output_labels[output_index(ws)] if bundle.task != "regression" else None
-    return worded(attribution, ws.settings, label)
+    lw = loaded(ws)
+    return worded(_row_shap(lw.key, row, lw), lw.settings, lw.explained_label)
 
 
 def display_names(ws: Workspace) -> dict[str, str]:
@@ -235,67 +287,44 @@ def display_names(ws: Workspace) -> dict[str, str]:
     return dict(ws.settings.display_names)
 
 
-def favourable_label(ws: Workspace) -> str:
-    """The class the person hopes for: the settings', else the class explained."""
-    bundle = prepared(ws).bundle
-    if ws.settings.favourable is not None:
-        return ws.settings.favourable
-    return bundle.output_labels[output_index(ws)]
-
-
 @st.cache_data(max_entries=16, show_spinner=False)
-def _predictions(
-    model_digest: str, data_digest: str, target: str | None, _ws: Workspace
-) -> np.ndarray:
-    return run_model_task(prepared(_ws).bundle, model_outputs, prepared(_ws).X)
+def _predictions(key: str, _lw: Loaded) -> np.ndarray:
+    return run_model_task(_lw.bundle, model_outputs, _lw.prepared.X)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _row_outputs(
-    model_digest: str, data_digest: str, target: str | None, rows: pd.DataFrame, _ws: Workspace
-) -> np.ndarray:
-    return run_model_task(prepared(_ws).bundle, model_outputs, rows)
+def _row_outputs(key: str, rows: pd.DataFrame, _lw: Loaded) -> np.ndarray:
+    return run_model_task(_lw.bundle, model_outputs, rows)
 
 
 def row_outputs(ws: Workspace, rows: pd.DataFrame) -> np.ndarray:
     """Model outputs for a few (possibly edited) rows, in one request to the model."""
-    return _row_outputs(ws.model.digest, ws.data.digest, ws.target, rows, ws)
+    lw = loaded(ws)
+    return _row_outputs(lw.key, rows, lw)
 
 
 def predictions(ws: Workspace) -> np.ndarray:
     """Model outputs for every row, shape (n_rows, n_outputs)."""
-    return _predictions(ws.model.digest, ws.data.digest, ws.target, ws)
-
-
-def favourable_index(ws: Workspace) -> int:
-    """Output column of the favourable class."""
-    return prepared(ws).bundle.output_index(favourable_label(ws))
+    lw = loaded(ws)
+    return _predictions(lw.key, lw)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _decision(
-    model_digest: str,
-    data_digest: str,
-    target: str | None,
-    row_id: object,
-    output: int,
-    settings_key: str,
-    _ws: Workspace,
-) -> Decision:
-    demo = DEMOS.get(_ws.is_demo or "")
+def _decision(key: str, settings_key: str, row_id: object, _lw: Loaded, _ws: Workspace) -> Decision:
+    ws = _ws  # this session's names for the files (the key holds their contents)
+    demo = DEMOS.get(ws.is_demo or "")
     row_label = f"row {row_id}"
-    if _ws.id_column:
-        row_label = f"ID {frame(_ws).loc[row_id, _ws.id_column]}"
+    if ws.id_column:
+        row_label = f"ID {frame(ws).loc[row_id, ws.id_column]}"
     return summarise_decision(
-        prepared(_ws), row_id, output=output, plan=shap_plan(_ws, output), settings=_ws.settings,
-        model_name=None if demo else _ws.model.name,
+        _lw.prepared, row_id, output=_lw.output, plan=shap_plan(_lw), settings=ws.settings,
+        model_name=None if demo else ws.model.name,
         model_card=demo.model_card() if demo else None,
-        data_name=_ws.data.name, row_label=row_label,
+        data_name=ws.data.name, row_label=row_label,
     )  # fmt: skip
 
 
 def decision(ws: Workspace, row_id: object) -> Decision:
     """One row's whole decision, computed once: the page, presenter mode and reports render it."""
-    return _decision(
-        ws.model.digest, ws.data.digest, ws.target, row_id, output_index(ws), ws.settings_key, ws
-    )
+    lw = loaded(ws)
+    return _decision(lw.key, lw.settings_key, row_id, lw, ws)

@@ -76,10 +76,8 @@ def row_ids(ws: Workspace) -> list[object]:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _comparison(
-    model_a: str,
-    model_b: str,
-    data: str,
-    target: str | None,
+    key: str,
+    challenger_key: str,
     settings_key: str,
     thresholds: tuple[float, float],
     _ws: Workspace,
@@ -108,10 +106,7 @@ def comparison(
     ws: Workspace, challenger: Workspace, thresholds: tuple[float, float]
 ) -> ModelComparison:
     """The whole comparison of champion and challenger (cached by content and settings)."""
-    return _comparison(
-        ws.model.digest, challenger.model.digest, ws.data.digest, ws.target, ws.settings_key,
-        thresholds, ws, challenger,
-    )  # fmt: skip
+    return _comparison(ws.key, challenger.key, ws.settings_key, thresholds, ws, challenger)
 
 
 def row(

@@ -6,8 +6,9 @@ data (to measure drift). On the bundled loan demo they default to the shipped
 ``loan_train.csv`` / ``loan_test.csv`` / ``loan_current.csv``; otherwise the
 user uploads them on the page, and they are held in ``st.session_state``
 under :data:`TRAINING_DATA` / :data:`CURRENT_DATA`, tied to the workspace they
-were uploaded for. Every cached result is keyed by content digests and
-settings, never by file names; raw bytes travel as ``_``-prefixed arguments.
+were uploaded for. Every cached result is keyed by the workspace key, the
+sources' content digests and (where they matter) the settings, never by file
+names; the workspace and sources travel as ``_``-prefixed arguments.
 """
 
 from __future__ import annotations
@@ -227,9 +228,8 @@ def reference_source(ws: Workspace) -> Source:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _scored(
-    model_digest: str,
+    key: str,
     source_key: SourceKey,
-    target: str | None,
     groups_key: str | None,
     _ws: Workspace,
     _source: Source,
@@ -244,7 +244,7 @@ def _scored(
     if _source.rows is not None:
         column, value = _source.rows
         frame = frame[frame[column].astype(str) == value]
-    target = target if target in frame.columns else None
+    target = _ws.target if _ws.target in frame.columns else None
     prepared = prepare(cache.prepared(_ws).bundle, frame, target=target)
     outputs = run_model_task(prepared.bundle, model_outputs, prepared.X)
     return Scored(frame, prepared.X, prepared.y_true, outputs)
@@ -295,7 +295,7 @@ def scored(ws: Workspace, source: Source) -> Scored:
     derived groups are then part of the key, since a cohort may test them.
     """
     groups = None if source.cohort is None else repr(ws.settings.groups)
-    return _scored(ws.model.digest, source.key, ws.target, groups, ws, source)
+    return _scored(ws.key, source.key, groups, ws, source)
 
 
 def _measure(ws: Workspace, source: Source, threshold: float) -> Performance:
@@ -319,14 +319,14 @@ def _measure(ws: Workspace, source: Source, threshold: float) -> Performance:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _performance(
-    model_digest: str,
+    key: str,
+    settings_key: str,
     test_key: SourceKey,
     training_key: SourceKey | None,
-    target: str | None,
-    favourable: str,
     threshold: float,
     _ws: Workspace,
 ) -> PerformanceReport:
+    lw = cache.loaded(_ws)
     test, training = test_source(_ws), training_source(_ws)
     data = scored(_ws, test)
     result = _measure(_ws, test, threshold)
@@ -334,8 +334,8 @@ def _performance(
     if result.task == "binary":
         known = data.y_true.notna().to_numpy()
         sweep = threshold_sweep(
-            data.y_true[known].astype(str), data.outputs[known, cache.favourable_index(_ws)],
-            positive_label=favourable,
+            data.y_true[known].astype(str), data.outputs[known, lw.favourable],
+            positive_label=lw.favourable_label,
         )  # fmt: skip
     comparison = None
     if training is not None:
@@ -349,16 +349,15 @@ def performance(ws: Workspace, *, threshold: float = 0.5) -> PerformanceReport:
     """Performance on the test data, and against the training data when there is some."""
     training = training_source(ws)
     return _performance(
-        ws.model.digest, test_source(ws).key, None if training is None else training.key,
-        ws.target, cache.favourable_label(ws), threshold, ws,
+        ws.key, ws.settings_key, test_source(ws).key,
+        None if training is None else training.key, threshold, ws,
     )  # fmt: skip
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _source_shap(
-    model_digest: str,
+    key: str,
     source_key: SourceKey,
-    target: str | None,
     output: int,
     _ws: Workspace,
     _source: Source,
@@ -377,7 +376,7 @@ def attribution(ws: Workspace, source: Source, output: int) -> Attribution:
         return whole.rows([i for i, row in enumerate(whole.row_ids) if row in keep])
     if source == reference_source(ws).whole() and output == cache.output_index(ws):
         return cache.global_shap(ws)
-    return _source_shap(ws.model.digest, source.key, ws.target, output, ws, source)
+    return _source_shap(ws.key, source.key, output, ws, source)
 
 
 def sensitive_options(ws: Workspace) -> tuple[list[str], list[str]]:
@@ -394,18 +393,17 @@ def sensitive_options(ws: Workspace) -> tuple[list[str], list[str]]:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _fairness(
-    model_digest: str,
+    key: str,
+    settings_key: str,
     test_key: SourceKey,
-    target: str | None,
-    favourable: str,
     features: tuple[str, ...],
     threshold: float,
-    settings_key: str,
     _ws: Workspace,
 ) -> tuple[FairnessReport, ...]:
-    source, index = test_source(_ws), cache.favourable_index(_ws)
+    lw = cache.loaded(_ws)
+    source, index, favourable = test_source(_ws), lw.favourable, lw.favourable_label
     data = scored(_ws, source)
-    if cache.prepared(_ws).bundle.task == "binary":
+    if lw.bundle.task == "binary":
         approved = data.outputs[:, index] >= threshold
     else:
         approved = data.outputs.argmax(axis=1) == index
@@ -430,10 +428,7 @@ def fairness(
     ws: Workspace, features: tuple[str, ...], *, threshold: float = 0.5
 ) -> tuple[FairnessReport, ...]:
     """Group rates and mean attribution per group for each sensitive feature."""
-    return _fairness(
-        ws.model.digest, test_source(ws).key, ws.target, cache.favourable_label(ws),
-        features, threshold, ws.settings_key, ws,
-    )  # fmt: skip
+    return _fairness(ws.key, ws.settings_key, test_source(ws).key, features, threshold, ws)
 
 
 def quality_sources(ws: Workspace) -> dict[str, Source]:
@@ -445,14 +440,14 @@ def quality_sources(ws: Workspace) -> dict[str, Source]:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _quality(
-    model_digest: str,
+    key: str,
     source_key: SourceKey,
     training_key: SourceKey | None,
-    target: str | None,
     _ws: Workspace,
     _source: Source,
     _training: Source | None,
 ) -> DataQualityReport:
+    target = _ws.target
     data = scored(_ws, _source)
     features = data.frame.drop(columns=[c for c in (target,) if c in data.frame])
     X_train = None
@@ -466,22 +461,20 @@ def _quality(
 def quality(ws: Workspace, source: Source) -> DataQualityReport:
     """Data-quality findings; test data is also checked for rows shared with training data."""
     training = training_source(ws) if source == test_source(ws) else None
-    return _quality(
-        ws.model.digest, source.key, None if training is None else training.key,
-        ws.target, ws, source, training,
-    )  # fmt: skip
+    training_key = None if training is None else training.key
+    return _quality(ws.key, source.key, training_key, ws, source, training)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _drift(
-    model_digest: str,
+    key: str,
+    settings_key: str,
     reference_key: SourceKey,
     current_key: SourceKey,
-    target: str | None,
-    output: int,
     _ws: Workspace,
     _current: Source,
 ) -> DriftReport:
+    output = cache.output_index(_ws)
     reference, names = reference_source(_ws), cache.display_names(_ws)
     ref, cur = scored(_ws, reference), scored(_ws, _current)
     return DriftReport(
@@ -499,10 +492,7 @@ def _drift(
 
 def drift(ws: Workspace, current: Source) -> DriftReport:
     """How the current data, the model's scores and its explanations moved."""
-    return _drift(
-        ws.model.digest, reference_source(ws).key, current.key, ws.target,
-        cache.output_index(ws), ws, current,
-    )  # fmt: skip
+    return _drift(ws.key, ws.settings_key, reference_source(ws).key, current.key, ws, current)
 
 
 def group_table(rates: GroupFairness) -> pd.DataFrame:

@@ -69,14 +69,9 @@ def _output(ws: Workspace) -> int:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _summary(
-    model_digest: str,
-    keys: tuple[object, ...],
-    target: str | None,
-    output: int,
-    settings_key: str,
-    _ws: Workspace,
-    _sources: ReportSources,
+    key: str, settings_key: str, keys: tuple[object, ...], _ws: Workspace, _sources: ReportSources
 ) -> ModelSummary:
+    output = _output(_ws)
     demo = DEMOS.get(_ws.is_demo or "")
     test = _scored(_ws, _sources.test, output, explain=True)
     assert test is not None
@@ -91,8 +86,7 @@ def _summary(
 
 def summary(ws: Workspace, sources: ReportSources) -> ModelSummary:
     """The whole model's report content (cached by content, sources and settings)."""
-    return _summary(ws.model.digest, sources.key, ws.target, _output(ws), ws.settings_key, ws,
-                    sources)  # fmt: skip
+    return _summary(ws.key, ws.settings_key, sources.key, ws, sources)
 
 
 def model_report_bytes(ws: Workspace, sources: ReportSources, fmt: ReportFormat) -> bytes:

@@ -24,7 +24,7 @@ def model_report_downloads(ws: Workspace) -> None:
         "model is most often wrong, for every row; the file opens offline and nothing is sent "
         "anywhere."
     )
-    key = (ws.model.digest, ws.data.digest, ws.target, ws.settings_key)
+    key = (ws.key, ws.settings_key)
     if st.session_state.get(READY) != key:
         slot = st.empty()
         if not slot.button("Prepare the report", icon=":material/description:"):

@@ -2,9 +2,9 @@
 
 A report renders the row's :class:`~explainers.decision.Decision` from
 :func:`dashboard.cache.decision`, the same object the page shows, so a
-downloaded report says what the page says. Keys are the upload digests, the
-target, the row, the output explained and the settings; the workspace itself
-is passed as ``_ws`` and left out of the key.
+downloaded report says what the page says. Keys are the workspace key, the
+settings and the row; the workspace itself is passed as ``_ws`` and left out of
+the key.
 """
 
 from __future__ import annotations
@@ -23,14 +23,11 @@ MIME: dict[str, str] = {"html": "text/html", "pdf": "application/pdf"}
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _report(
-    model_digest: str,
-    data_digest: str,
-    target: str | None,
-    row_id: object,
-    output: int,
-    fmt: ReportFormat,
+    key: str,
     settings_key: str,
-    challenger_digest: str | None,
+    row_id: object,
+    fmt: ReportFormat,
+    challenger_key: str | None,
     _ws: Workspace,
     _challenger: Workspace | None,
 ) -> bytes:
@@ -45,7 +42,5 @@ def report_bytes(
     ws: Workspace, row_id: object, fmt: ReportFormat, *, challenger: Workspace | None = None
 ) -> bytes:
     """The decision report of one row as an HTML or PDF file (with a challenger: compared)."""
-    return _report(
-        ws.model.digest, ws.data.digest, ws.target, row_id, cache.output_index(ws), fmt,
-        ws.settings_key, None if challenger is None else challenger.model.digest, ws, challenger,
-    )  # fmt: skip
+    challenger_key = None if challenger is None else challenger.key
+    return _report(ws.key, ws.settings_key, row_id, fmt, challenger_key, ws, challenger)

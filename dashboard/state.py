@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -45,6 +46,13 @@ class Workspace:
     def id_column(self) -> str | None:
         """The column of IDs rows are found by (from the decision settings)."""
         return self.settings.id_column
+
+    @property
+    def key(self) -> str:
+        """One key for every cache entry of this model on this data: content hashes of both
+        files, the target and the class explained (the settings have :attr:`settings_key`)."""
+        parts = (self.model.digest, self.data.digest, self.target, self.output_label)
+        return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
 
     @property
     def settings_key(self) -> str:
