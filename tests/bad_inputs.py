@@ -12,6 +12,7 @@ writes the same bytes.
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import pickle
@@ -223,6 +224,12 @@ def semicolon_csv(folder: Path) -> Files:
     return Files(_joblib(folder, fitted_model()), _csv(folder, frame(), sep=";"))
 
 
+def carriage_return_in_a_cell(folder: Path) -> Files:
+    # RFC 4180 allows a CR inside a quoted cell (old Mac line ends in a note field).
+    data = frame().assign(note="line one\rline two")
+    return Files(_joblib(folder, fitted_model()), _csv(folder, data, quoting=csv.QUOTE_NONNUMERIC))
+
+
 def semicolon_decimal_commas(folder: Path) -> Files:
     # What Excel writes in German or French: semicolons between columns, "1234,5" numbers.
     return Files(_joblib(folder, fitted_model()), _csv(folder, frame(), sep=";", decimal=","))
@@ -311,6 +318,13 @@ def zipped_csv(folder: Path) -> Files:
 def damaged_parquet(folder: Path) -> Files:
     raw = frame().to_parquet(index=False)
     return _raw_data(folder, raw[: len(raw) // 2], "data.parquet")
+
+
+def parquet_list_column(folder: Path) -> Files:
+    data = frame().assign(readings=[[1.0, 2.0]] * N_ROWS)
+    path = folder / "data.parquet"
+    data.to_parquet(path, index=False)
+    return Files(_joblib(folder, fitted_model()), path)
 
 
 def ragged_csv(folder: Path) -> Files:
@@ -486,6 +500,7 @@ CASES: tuple[Case, ...] = (
     _ok("parquet", parquet),
     _ok("semicolon_csv", semicolon_csv),
     _ok("semicolon_decimal_commas", semicolon_decimal_commas),
+    _ok("carriage_return_in_a_quoted_cell", carriage_return_in_a_cell),
     _ok("tab_separated", tab_separated),
     _ok("cp1252_csv", cp1252_csv),
     _ok("utf16_csv", utf16_csv),
@@ -503,6 +518,7 @@ CASES: tuple[Case, ...] = (
     _error("excel_renamed_csv", excel_as_csv, "Excel", target=None),
     _error("zipped_csv", zipped_csv, "ZIP archive, not a CSV or Parquet file", target=None),
     _error("damaged_parquet", damaged_parquet, "Parquet file is damaged"),
+    _error("parquet_list_column", parquet_list_column, "hold lists, maps or records"),
     _error("ragged_csv", ragged_csv, "could not be read as a table", target=None),
     _error("duplicate_columns", duplicate_columns, "duplicate column names: age"),
     _error("zero_rows", zero_rows, "no rows"),
