@@ -41,6 +41,16 @@ DASK_NOT_CONTAINED = (
     "--engine dask is not contained: the model is loaded in this process and in the Dask "
     "workers, outside any sandbox."
 )
+DASK_NEEDS_DATA = (
+    "--engine dask loads the model outside any sandbox, so it takes only model files that "
+    "are data (skops, xgboost JSON/UBJ, lightgbm text, catboost .cbm), and {name} is a "
+    "pickle or joblib file."
+)
+DASK_NEEDS_DATA_HINT = (
+    "Use --engine local (the model runs contained), or save the model with skops "
+    "(skops.io.dump(model, 'model.skops')); for a file you made yourself, "
+    "--trust-unknown-pickles loads it uncontained."
+)
 REQUIRE_SANDBOX_HELP = "refuse model files when bubblewrap cannot contain them"
 
 
@@ -211,6 +221,7 @@ def _explain_dask(args: argparse.Namespace, out: Path) -> int:
     from explainers.batch import renamed_note
     from explainers.dask_batch import explain_dask
     from explainers.loading import load_model
+    from explainers.safe_loading import is_data_file
 
     if out.suffix.lower() == ".csv":
         raise ExplainerError(
@@ -224,8 +235,11 @@ def _explain_dask(args: argparse.Namespace, out: Path) -> int:
         raise ExplainerError(f"No file at {model}.", "Check the path and try again.")
     if args.require_sandbox:
         raise ExplainerError(DASK_NOT_CONTAINED, "Use --engine local to explain it contained.")
+    raw = model.read_bytes()
+    if not (is_data_file(raw) or args.trust_unknown_pickles):
+        raise ExplainerError(DASK_NEEDS_DATA.format(name=model.name), DASK_NEEDS_DATA_HINT)
     sys.stderr.write(f"{PROTECTIONS_PREFIX}{DASK_NOT_CONTAINED}\n")
-    bundle = load_model(model.read_bytes(), model.name, trust_unknown=args.trust_unknown_pickles)
+    bundle = load_model(raw, model.name, trust_unknown=args.trust_unknown_pickles)
     run = explain_dask(
         bundle,
         args.data,

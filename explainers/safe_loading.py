@@ -493,6 +493,11 @@ def _describe_start(raw: bytes) -> str:
     return "a file in an unknown binary format"
 
 
+def is_data_file(raw: bytes) -> bool:
+    """Whether a model file is data, not a program: skops, xgboost, lightgbm or catboost."""
+    return raw.startswith(_ZIP_MAGIC) or detect(raw) is not None
+
+
 def _open(raw: bytes, filename: str, max_bytes: int) -> tuple[FileFormat, bytes]:
     """Detect the format from the bytes; return it and the (decompressed) pickle stream."""
     if not raw:

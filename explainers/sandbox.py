@@ -58,7 +58,7 @@ from explainers.trusted_cache import (
     numba_folder,
     warm_in_background,
 )
-from explainers.wire import WireError
+from explainers.wire import MAX_REPLY_ITEMS, WireError
 
 MODE_ENV = "WHYBOX_SANDBOX"
 TIMEOUT_ENV = "WHYBOX_SANDBOX_TIMEOUT_S"
@@ -379,7 +379,9 @@ class Sandbox:
 
     def _read(self, deadline: float, crashed: str, timeout: float, bundle: Any = None) -> Any:
         try:
-            return protocol.read_frame(self._replies, deadline=deadline, bundle=bundle)
+            return protocol.read_frame(
+                self._replies, deadline=deadline, bundle=bundle, max_items=MAX_REPLY_ITEMS
+            )
         except protocol.ChannelTimeout as exc:
             self.stop()
             raise SandboxCrashed(TOO_SLOW.format(seconds=timeout)) from exc

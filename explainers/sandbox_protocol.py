@@ -80,8 +80,11 @@ def read_frame(
     deadline: float | None = None,
     max_bytes: int = MAX_REPLY_BYTES,
     bundle: wire.BundleFactory | None = None,
+    max_items: int | None = None,
 ) -> Any:
     """Read one frame from ``fd`` and decode it (never unpickles anything).
+
+    ``max_items`` caps the JSON values it may hold (:func:`explainers.wire.decode`).
 
     Raises
     ------
@@ -97,7 +100,7 @@ def read_frame(
         raise wire.WireError("frame over the size limit")
     text = _read_exactly(fd, n_json, deadline)
     buffers = _read_exactly(fd, n_buffers, deadline)
-    return wire.decode(text, buffers, bundle=bundle)
+    return wire.decode(text, buffers, bundle=bundle, max_items=max_items)
 
 
 def _read_exactly(fd: int, n: int, deadline: float | None) -> bytearray:

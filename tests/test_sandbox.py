@@ -25,7 +25,7 @@ from explainers.loading import load_model
 from explainers.model_bundle import model_outputs
 from explainers.model_calls import run_model_task
 from tests import sandbox_payloads
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, error_lines
 
 needs_bwrap = pytest.mark.skipif(
     sandbox.mode() != "bwrap", reason="bubblewrap cannot start a sandbox on this machine"
@@ -273,3 +273,20 @@ def test_a_busy_loop_is_stopped_by_its_cpu_allowance_before_the_deadline(
     handle = load_model(raw, "loan_model.joblib", sandboxed=True, jobs=1)
     X = pd.read_csv(SAMPLES / "german_credit.csv").drop(columns="creditability").head(3)
     assert run_model_task(handle, model_outputs, X).shape == (3, 2)
+
+
+def test_the_dask_engine_takes_only_model_files_that_are_data(tmp_path: Path) -> None:
+    import skops.io
+
+    from dashboard.cli import DASK_NEEDS_DATA, DASK_NEEDS_DATA_HINT
+    from explainers.safe_loading import is_data_file
+
+    model = SAMPLES / "loan_model.joblib"
+    done = _whybox("explain", str(model), str(SAMPLES / "german_credit.csv"), "--engine", "dask",
+                   "--target", "creditability", "--out", str(tmp_path / "out"))  # fmt: skip
+    assert done.returncode == 2 and not (tmp_path / "out").exists()
+    message = DASK_NEEDS_DATA.format(name=model.name)
+    assert error_lines(done.stderr) == [f"error: {message} {DASK_NEEDS_DATA_HINT}"]
+    local = load_model(model.read_bytes(), model.name)
+    assert not is_data_file(model.read_bytes())
+    assert is_data_file(skops.io.dumps(local.model))

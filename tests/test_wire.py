@@ -200,3 +200,21 @@ def test_deep_nesting_and_oversized_headers_are_refused() -> None:
     huge = struct.pack(">4sIQ", wire.MAGIC, 10, 2**40)
     with pytest.raises(WireError, match="over the size limit"):
         wire.read_header(huge)
+
+
+def test_a_reply_with_too_many_values_is_refused_before_it_is_parsed() -> None:
+    import tracemalloc
+
+    from explainers.wire import MAX_REPLY_ITEMS
+
+    text = b"[" + b"{}," * (MAX_REPLY_ITEMS // 2 + 1) + b"0]"  # about 26x its size if parsed
+    tracemalloc.start()
+    try:
+        with pytest.raises(WireError, match="too many values"):
+            wire.decode(text, b"", max_items=MAX_REPLY_ITEMS)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20
+    fine = b'{"t":"list","v":[' + b"1," * 1_000 + b"0]}"
+    assert wire.decode(fine, b"", max_items=MAX_REPLY_ITEMS)[-1] == 0
