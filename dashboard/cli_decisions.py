@@ -63,6 +63,7 @@ def resolve_settings(
             output_labels=labels,
             default_output=bundle.default_output,
             target=prepared.target,
+            model_threshold=bundle.threshold,
         )
         source = "guessed from the column names (pass --settings FILE to set them)"
     check_settings(settings, prepared.frame, output_labels=labels, data_name=data_name)

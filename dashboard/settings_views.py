@@ -33,8 +33,9 @@ def settings_editor(
         help="A JSON file saved from this page earlier, kept next to the model.",
     )  # fmt: skip
     base = guess_settings(
-        frame, output_labels=labels, default_output=bundle.default_output, target=target
-    )
+        frame, output_labels=labels, default_output=bundle.default_output, target=target,
+        model_threshold=bundle.threshold,
+    )  # fmt: skip
     source = "Guessed from the column names and classes: check them before you rely on them."
     if upload is not None:
         try:

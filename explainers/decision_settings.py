@@ -453,6 +453,7 @@ def guess_settings(
     output_labels: Sequence[str] = (),
     default_output: int = 0,
     target: str | None = None,
+    model_threshold: tuple[int, float] | None = None,
 ) -> DecisionSettings:
     """Sensible settings for an upload that came without any, from names and values.
 
@@ -473,6 +474,9 @@ def guess_settings(
         The model's default output column (its positive class).
     target : str, optional
         The target column, if known (left out of every guess but the wording).
+    model_threshold : (int, float), optional
+        A binary model's own threshold (``ModelBundle.threshold``): the
+        threshold becomes the one it decides with, for the favourable class.
 
     Returns
     -------
@@ -520,6 +524,9 @@ def guess_settings(
     }
     if output_labels:
         values.update(_guess_wording(output_labels, default_output, target))
+        if model_threshold is not None and len(output_labels) == 2:
+            k, at = model_threshold
+            values["threshold"] = at if output_labels[k] == values["favourable"] else 1.0 - at
     else:
         values.update(favourable=None, favourable_text="higher", unfavourable_text="lower",
                       score_name="prediction")  # fmt: skip

@@ -66,6 +66,12 @@ DECIMAL_COMMA_HINT = (
     "point (or with semicolons between columns, which whybox reads with decimal commas)."
 )
 BAD_OUTPUT = "The model returned {got} predictions for {n} rows."
+THRESHOLD_ON_SCORE = (
+    "This {kind} decides by a threshold on its decision_function, which whybox does not "
+    "apply to its labels yet."
+)
+THRESHOLD_ON_SCORE_HINT = 'Fit it with response_method="predict_proba", or upload its estimator.'
+
 # How a pickled plain value is described ("The file holds a dictionary, ...").
 _VALUE_KINDS = {
     dict: "a dictionary",
@@ -112,6 +118,12 @@ class ModelBundle:
     categories : tuple of (column, categories) pairs
         Native categorical columns and the categories stored in the model: their
         values are given to the model as those categories (text from a CSV included).
+    threshold : (int, float) or None
+        A binary model that decides by its own threshold (scikit-learn's
+        ``FixedThresholdClassifier``, ``TunedThresholdClassifierCV``): the class
+        ``k`` whose probability it thresholds and the threshold; the label is
+        class ``k`` at and above it, as the model's ``predict``. None: the most
+        probable class.
     """
 
     model: Any
@@ -124,6 +136,7 @@ class ModelBundle:
     output_kind: OutputKind = "probability"
     notes: tuple[str, ...] = ()
     categories: tuple[tuple[str, tuple[object, ...]], ...] = ()
+    threshold: tuple[int, float] | None = None
 
     @property
     def output_labels(self) -> tuple[str, ...]:
@@ -207,11 +220,17 @@ class ModelBundle:
 
     def labels_from_output(self, out: npt.NDArray[np.float64]) -> npt.NDArray[np.object_]:
         """Labels for outputs already computed by :meth:`predict_output`."""
-        labels: npt.NDArray[np.object_] = (
-            out[:, 0].astype(object)
-            if self.task == "regression"
-            else np.asarray(self.class_labels, dtype=object)[out.argmax(axis=1)]
-        )
+        if self.task == "regression":
+            values: npt.NDArray[np.object_] = out[:, 0].astype(object)
+            return values
+        if self.threshold is None:
+            chosen = out.argmax(axis=1)
+        else:
+            k, at = self.threshold
+            chosen = np.where(out[:, k] >= at, k, 1 - k)
+        labels: npt.NDArray[np.object_] = np.asarray(self.class_labels, dtype=object)[
+            np.asarray(chosen, dtype=np.int_)
+        ]
         return labels
 
 
@@ -258,7 +277,45 @@ def build_bundle(model: Any, *, warnings_: tuple[str, ...] = ()) -> ModelBundle:
         output_kind=kind,
         notes=unwrapped.notes,
         categories=stored_categories(model),
+        threshold=_own_threshold(model, task, labels, kind),
     )
+
+
+_THRESHOLD_MODELS = {
+    "FixedThresholdClassifier": "threshold",
+    "TunedThresholdClassifierCV": "best_threshold_",
+}
+
+
+def _own_threshold(
+    model: Any, task: Task, labels: tuple[str, ...], kind: OutputKind
+) -> tuple[int, float] | None:
+    """The probability threshold a scikit-learn thresholded classifier predicts with, if any.
+
+    Mirrors ``_threshold_scores_to_class_labels``: the positive class (``pos_label``,
+    else ``classes_[1]``) at and above the threshold on its probability.
+
+    Raises
+    ------
+    UnsupportedModelError
+        If the threshold is on a score whybox does not compute (``decision_function``).
+    """
+    attribute = _THRESHOLD_MODELS.get(type(model).__name__)
+    if attribute is None or not type(model).__module__.startswith("sklearn") or task != "binary":
+        return None
+    threshold = getattr(model, attribute, None)
+    method = getattr(model, "response_method", "auto")
+    positive = getattr(model, "pos_label", None)
+    if kind != "probability" or method not in ("auto", "predict_proba"):
+        raise UnsupportedModelError(
+            THRESHOLD_ON_SCORE.format(kind=type(model).__name__), THRESHOLD_ON_SCORE_HINT
+        )
+    if threshold is None:
+        return None
+    if threshold == "auto":
+        threshold = 0.5
+    k = 1 if positive is None else labels.index(str(positive))
+    return k, float(threshold)
 
 
 def _feature_names(model: Any) -> list[str] | None:
