@@ -47,9 +47,8 @@ DASK_NEEDS_DATA = (
     "pickle or joblib file."
 )
 DASK_NEEDS_DATA_HINT = (
-    "Use --engine local (the model runs contained), or save the model with skops "
-    "(skops.io.dump(model, 'model.skops')); for a file you made yourself, "
-    "--trust-unknown-pickles loads it uncontained."
+    "Use --engine local (the model runs contained, --trust-unknown-pickles included), or "
+    "save the model with skops (skops.io.dump(model, 'model.skops'))."
 )
 REQUIRE_SANDBOX_HELP = "refuse model files when bubblewrap cannot contain them"
 
@@ -217,6 +216,16 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bytes(size: str) -> int:
+    """A size such as ``8MB`` in bytes (0 for one that is not a size)."""
+    from dask.utils import parse_bytes
+
+    try:
+        return int(parse_bytes(size))
+    except (ValueError, TypeError):
+        return 0
+
+
 def _explain_dask(args: argparse.Namespace, out: Path) -> int:
     from explainers.batch import renamed_note
     from explainers.dask_batch import explain_dask
@@ -230,13 +239,18 @@ def _explain_dask(args: argparse.Namespace, out: Path) -> int:
         )
     if args.rows is not None:
         raise ExplainerError("--rows works with --engine local only.", "Leave --rows out.")
+    if _bytes(args.blocksize) <= 0:
+        raise ExplainerError(
+            f"--blocksize must be a positive size, not {args.blocksize!r}.",
+            "For example: --blocksize 8MB",
+        )
     model = Path(args.model)
     if not model.is_file():
         raise ExplainerError(f"No file at {model}.", "Check the path and try again.")
     if args.require_sandbox:
         raise ExplainerError(DASK_NOT_CONTAINED, "Use --engine local to explain it contained.")
     raw = model.read_bytes()
-    if not (is_data_file(raw) or args.trust_unknown_pickles):
+    if not is_data_file(raw):  # a pickle would run its code here, on the host
         raise ExplainerError(DASK_NEEDS_DATA.format(name=model.name), DASK_NEEDS_DATA_HINT)
     sys.stderr.write(f"{PROTECTIONS_PREFIX}{DASK_NOT_CONTAINED}\n")
     bundle = load_model(raw, model.name, trust_unknown=args.trust_unknown_pickles)

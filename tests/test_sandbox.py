@@ -287,6 +287,16 @@ def test_the_dask_engine_takes_only_model_files_that_are_data(tmp_path: Path) ->
     assert done.returncode == 2 and not (tmp_path / "out").exists()
     message = DASK_NEEDS_DATA.format(name=model.name)
     assert error_lines(done.stderr) == [f"error: {message} {DASK_NEEDS_DATA_HINT}"]
+    trusted = _whybox("explain", str(model), str(SAMPLES / "german_credit.csv"), "--engine",
+                      "dask", "--trust-unknown-pickles", "--out", str(tmp_path / "o"))  # fmt: skip
+    assert trusted.returncode == 2 and error_lines(trusted.stderr) == error_lines(done.stderr)
     local = load_model(model.read_bytes(), model.name)
     assert not is_data_file(model.read_bytes())
     assert is_data_file(skops.io.dumps(local.model))
+    skops_file = tmp_path / "loan.skops"
+    skops_file.write_bytes(skops.io.dumps(local.model))
+    odd = _whybox("explain", str(skops_file), str(SAMPLES / "german_credit.csv"), "--engine",
+                  "dask", "--blocksize", "-1", "--out", str(tmp_path / "out"))  # fmt: skip
+    assert odd.returncode == 2
+    assert error_lines(odd.stderr) == ["error: --blocksize must be a positive size, not '-1'. "
+                                       "For example: --blocksize 8MB"]  # fmt: skip
