@@ -66,6 +66,14 @@ DECIMAL_COMMA_HINT = (
     "point (or with semicolons between columns, which whybox reads with decimal commas)."
 )
 BAD_OUTPUT = "The model returned {got} predictions for {n} rows."
+ANOMALY_DETECTOR = (
+    "This {kind} is an anomaly detector: its predict says only whether a row is an "
+    "outlier (-1) or not (1), which is neither a classification nor a regression whybox "
+    "can explain."
+)
+ANOMALY_DETECTOR_HINT = (
+    "Upload a classifier or regressor (for example one trained to predict the outlier flag)."
+)
 THRESHOLD_ON_SCORE = (
     "This {kind} decides by a threshold on its decision_function, which whybox does not "
     "apply to its labels yet."
@@ -260,6 +268,7 @@ def build_bundle(model: Any, *, warnings_: tuple[str, ...] = ()) -> ModelBundle:
     if not hasattr(model, "predict"):
         raise UnsupportedModelError(NO_PREDICT.format(kind=type(model).__name__), NO_PREDICT_HINT)
     _check_fitted(model)
+    _refuse_anomaly_detector(model)
     task, labels, kind = _detect_task(model)
     names = _feature_names(model)
     uses_names = names is not None
@@ -279,6 +288,19 @@ def build_bundle(model: Any, *, warnings_: tuple[str, ...] = ()) -> ModelBundle:
         categories=stored_categories(model),
         threshold=_own_threshold(model, task, labels, kind),
     )
+
+
+def _refuse_anomaly_detector(model: Any) -> None:
+    """Refuse scikit-learn's outlier detectors (IsolationForest, OneClassSVM...), piped too."""
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    if not type(final).__module__.startswith("sklearn"):
+        return
+    from sklearn.base import is_outlier_detector
+
+    if is_outlier_detector(final):
+        raise UnsupportedModelError(
+            ANOMALY_DETECTOR.format(kind=type(final).__name__), ANOMALY_DETECTOR_HINT
+        )
 
 
 _THRESHOLD_MODELS = {

@@ -86,3 +86,26 @@ def test_explain_writes_one_column_per_uploaded_column_and_adds_up(kind, tmp_pat
     total = table["base_value"] + table[list(X.columns)].sum(axis=1)
     # the CSV holds float32 attributions: compare at float32 precision
     np.testing.assert_allclose(total, expected_output, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["isolation_forest", "one_class_svm_pipeline"])
+def test_anomaly_detectors_are_refused_with_the_reason(kind, tmp_path, capsys) -> None:
+    from sklearn.ensemble import IsolationForest
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import OneClassSVM
+
+    from tests.conftest import error_lines
+
+    X_, _ = make_regression(n_samples=120, n_features=4, random_state=0)
+    X = pd.DataFrame(X_, columns=[f"f{j}" for j in range(4)])
+    model = (
+        IsolationForest(n_estimators=20, random_state=0)
+        if kind == "isolation_forest"
+        else Pipeline([("scale", StandardScaler()), ("svm", OneClassSVM())])
+    ).fit(X)
+    joblib.dump(model, tmp_path / "m.joblib")
+    X.to_csv(tmp_path / "d.csv", index=False)
+    args = ["explain", str(tmp_path / "m.joblib"), str(tmp_path / "d.csv")]
+    assert main([*args, "--out", str(tmp_path / "o.csv"), "--jobs", "1"]) == 2
+    lines = error_lines(capsys.readouterr().err.strip())
+    assert len(lines) == 1 and "anomaly detector" in lines[0], lines
