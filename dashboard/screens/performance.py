@@ -26,7 +26,7 @@ label = cache.favourable_label(ws)
 threshold = 0.5
 if prepared.bundle.task == "binary":
     threshold = hv.threshold_slider(
-        f"Decide “{label}” when its probability is at least", key="performance_threshold"
+        f"Decide “{md(label)}” when its probability is at least", key="performance_threshold"
     )
 try:
     with st.spinner("Measuring the model…"):
