@@ -13,11 +13,13 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.charts import DOWN, INK, NEUTRAL, UP, _layout, _wrap
+from dashboard.chart_style import DOWN, INK, NEUTRAL, UP, layout
+from dashboard.charts import _wrap
 from dashboard.text import escape_plotly
 from explainers.error_analysis import ErrorHeatmap, ErrorTree
+from explainers.naming import feature_label
 from explainers.partial_dependence import FeatureDependence
-from explainers.reasons import feature_label, format_value
+from explainers.reasons import format_value
 
 ERROR_SCALE = [[0.0, "#F7F7F7"], [0.5, "#F0B27A"], [1.0, DOWN]]
 ICE_LINES = 40
@@ -71,7 +73,7 @@ def error_tree_figure(
         )
     )
     title = f"Where the errors are ({error_text(tree.kind, tree.overall_error)} overall)"
-    return _layout(fig, title=title, height=460)
+    return layout(fig, title=title, height=460)
 
 
 def error_heatmap_figure(
@@ -105,7 +107,7 @@ def error_heatmap_figure(
     across, down = (feature_label(f, display_names) for f in heat.features)
     fig.update_xaxes(title=escape_plotly(across), showgrid=False, zeroline=False, type="category")
     fig.update_yaxes(title=escape_plotly(down), showgrid=False, type="category")
-    return _layout(fig, title=f"{heat.kind.capitalize()} by {across} and {down}", height=440)
+    return layout(fig, title=f"{heat.kind.capitalize()} by {across} and {down}", height=440)
 
 
 def dependence_curves_figure(
@@ -174,4 +176,4 @@ def dependence_curves_figure(
     fig.update_yaxes(
         title=escape_plotly(f"Predicted {dependence.output_label}"), zerolinecolor=NEUTRAL
     )
-    return _layout(fig, title=f"What the model predicts as {name} changes", height=420)
+    return layout(fig, title=f"What the model predicts as {name} changes", height=420)

@@ -12,7 +12,7 @@ from dashboard.state import Workspace
 from dashboard.text import escape_markdown as md
 from dashboard.views import explain_chart, show_error
 from explainers.errors import ExplainerError
-from explainers.reasons import feature_label
+from explainers.naming import feature_label
 from explainers.results import Attribution
 
 

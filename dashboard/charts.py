@@ -3,8 +3,8 @@
 Every builder takes result objects, returns a ``go.Figure`` and never shows
 it. Text from the data (names, values, labels, row ids) enters a figure only
 through :func:`dashboard.text.escape_plotly`, so Plotly shows it as written.
-Colours are one colour-blind-safe pair by sign (Okabe-Ito blue / vermillion)
-and every axis names its output space.
+Colours and layout come from :mod:`dashboard.chart_style` (one colour-blind-safe
+pair by sign, Okabe-Ito blue / vermillion), and every axis names its output space.
 """
 
 from __future__ import annotations
@@ -16,21 +16,15 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.chart_style import DOWN, IMPORTANCE, INK, NEUTRAL, SCALE, UP, WHISKER, layout
 from dashboard.text import escape_plotly
 from explainers.encoding import is_categorical
-from explainers.reasons import feature_label, format_value
+from explainers.naming import feature_label
+from explainers.reasons import format_value
 from explainers.results import Attribution, GlobalImportance, OutputSpace
 
-UP = "#0072B2"  # pushes the output up
-DOWN = "#D55E00"  # pushes it down
-NEUTRAL = "#999999"
-IMPORTANCE = "#56B4E9"  # unsigned importance: Okabe-Ito sky blue, dark whiskers stay readable
-WHISKER = "#333333"
-INK = "#222222"  # text on the grey total bars and beside the bars
-FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=14)
 LABEL_LIMIT = 40
 """Longest bar label ("name = value") before it is shortened with "…" (full text on hover)."""
-SCALE = [[0.0, "#56B4E9"], [0.5, "#CCCCCC"], [1.0, "#E69F00"]]  # low → high feature value
 
 _NOT_ONE_ROW = (
     "{name} needs a single row; got an Attribution with {n} rows. Use attribution.row(i)."
@@ -111,28 +105,6 @@ def _short(text: str) -> str:
     return text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 1].rstrip() + "…"
 
 
-def _layout(fig: go.Figure, *, title: str, height: int = 420) -> go.Figure:
-    """The one layout; ``title`` is plain text (escaped here), never markup."""
-    fig.update_layout(
-        title=dict(text=escape_plotly(title), x=0, xanchor="left"),
-        font=FONT,
-        height=height,
-        margin=dict(l=10, r=10, t=60, b=40),
-        plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
-    )
-    fig.update_xaxes(
-        showgrid=True,
-        gridcolor="#EEEEEE",
-        zeroline=True,
-        zerolinecolor="#888888",
-        automargin=True,
-        title_font_size=13,
-    )
-    fig.update_yaxes(automargin=True, title_font_size=13)
-    return fig
-
-
 def _wrap(text: str, width: int = 22) -> str:
     """Long category labels on several lines, so neighbouring ticks do not run together.
 
@@ -174,7 +146,7 @@ def importance_bar(
         )
     )
     fig.update_xaxes(title=escape_plotly(f"Average size of effect on {importance.output_label}"))
-    return _layout(
+    return layout(
         fig,
         title=f"What matters most (based on {importance.n_rows:,} rows)",
         height=max(300, 28 * len(names) + 120),
@@ -240,7 +212,7 @@ def beeswarm(
         ],
     )
     fig.update_xaxes(title=escape_plotly(axis_title(attribution)))
-    return _layout(
+    return layout(
         fig,
         title=f"How each feature moves each prediction ({attribution.n_rows:,} rows)",
         height=max(360, 40 * len(order) + 140),
@@ -302,7 +274,7 @@ def dependence(
     )
     fig.update_xaxes(title=escape_plotly(feature_label(feature, display_names)))
     fig.update_yaxes(title=escape_plotly(axis_title(attribution)))
-    return _layout(fig, title=f"How {feature_label(feature, display_names)} changes the prediction")
+    return layout(fig, title=f"How {feature_label(feature, display_names)} changes the prediction")
 
 
 def _single_row(attribution: Attribution, name: str) -> None:
@@ -419,7 +391,7 @@ def waterfall(
     )
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title=escape_plotly(output_title(attribution)), range=x_range)
-    return _layout(
+    return layout(
         fig,
         title=title or f"Why this prediction ({attribution.method})",
         height=max(360, 34 * (len(steps) + 2) + 120),
@@ -449,4 +421,4 @@ def contribution_bars(
         )
     )
     fig.update_xaxes(title=escape_plotly(axis_title(attribution)))
-    return _layout(fig, title=title or attribution.method, height=max(360, 34 * len(order) + 120))
+    return layout(fig, title=title or attribution.method, height=max(360, 34 * len(order) + 120))

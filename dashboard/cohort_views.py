@@ -14,6 +14,7 @@ from dashboard.text import escape_markdown
 from dashboard.views import show_error
 from explainers.cohorts import Cohort, Condition, Subject
 from explainers.errors import DataValidationError, ExplainerError
+from explainers.naming import feature_label
 
 DRAFT = "whybox.cohort_draft"
 NAME = "whybox.cohort_name"
@@ -37,7 +38,9 @@ def targets(ws: Workspace) -> list[Target]:
     """Every column, the prediction, the error, the true outcome and the derived groups."""
     frame, bundle = cache.frame(ws), cache.prepared(ws).bundle
     names = cache.display_names(ws)
-    found = [Target(names.get(str(c), str(c)), "column", str(c), frame[c]) for c in frame.columns]
+    found = [
+        Target(feature_label(str(c), names), "column", str(c), frame[c]) for c in frame.columns
+    ]
     predicted = pd.Series(bundle.labels_from_output(cache.predictions(ws)))
     found.append(Target("The model's prediction", "prediction", None, predicted))
     if ws.target is not None:

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from dashboard.charts import _layout, units_text
+from dashboard.chart_style import OKABE_ITO, layout
+from dashboard.charts import units_text
 from dashboard.text import escape_plotly
 from explainers.model_comparison import (
     CONFIDENCE,
@@ -20,10 +21,10 @@ from explainers.model_comparison import (
     ImportanceComparison,
     PerformanceComparison,
 )
-from explainers.reasons import feature_label
+from explainers.naming import feature_label
 
-CHAMPION = "#0072B2"
-CHALLENGER = "#E69F00"
+CHAMPION = OKABE_ITO["blue"]
+CHALLENGER = OKABE_ITO["orange"]
 
 
 def importance_pairs(
@@ -51,7 +52,7 @@ def importance_pairs(
         )  # fmt: skip
     fig.update_layout(barmode="group", bargap=0.25)
     fig.update_xaxes(title_text=f"mean |SHAP| ({units_text(importance.output_space)})")  # type: ignore[arg-type]
-    return _layout(fig, title="What matters to each model", height=max(360, 44 * len(names)))
+    return layout(fig, title="What matters to each model", height=max(360, 44 * len(names)))
 
 
 def metric_differences(performance: PerformanceComparison) -> go.Figure:
@@ -80,7 +81,7 @@ def metric_differences(performance: PerformanceComparison) -> go.Figure:
         title_text=f"challenger minus champion, with its {CONFIDENCE:.0%} paired bootstrap "
         f"interval ({performance.n_boot:,} draws)"
     )
-    return _layout(fig, title="How far apart the two are", height=120 + 60 * len(metrics))
+    return layout(fig, title="How far apart the two are", height=120 + 60 * len(metrics))
 
 
 def group_rate_pairs(
@@ -99,4 +100,4 @@ def group_rate_pairs(
     fig.update_yaxes(
         title_text=escape_plotly(f"share {fairness.a.positive_outcome}"), tickformat=".0%"
     )
-    return _layout(fig, title=f"Share {fairness.a.positive_outcome}, by {fairness.feature}")
+    return layout(fig, title=f"Share {fairness.a.positive_outcome}, by {fairness.feature}")

@@ -3,8 +3,8 @@
 Every builder takes a result object from ``explainers`` and returns a
 ``go.Figure`` (never shown here), so the pages and the exported report draw
 the same charts. No Streamlit import. Text from the data enters a figure only
-through :func:`dashboard.text.escape_plotly`. Colours are the Okabe-Ito palette,
-which stays distinguishable with the common colour-vision deficiencies.
+through :func:`dashboard.text.escape_plotly`. Palette and layout are
+:mod:`dashboard.chart_style`'s, as for every other chart.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from typing import Literal
 import numpy as np
 import plotly.graph_objects as go
 
+from dashboard.chart_style import OKABE_ITO, SERIES_COLOURS, layout
 from dashboard.text import escape_plotly
 from explainers.data_quality import SEVERITIES, DataQualityReport
 from explainers.drift import PSI_MAJOR, PSI_MODERATE, AttributionDrift, DataDrift, FeatureDrift
 from explainers.fairness import FOUR_FIFTHS, GroupAttribution, GroupFairness
+from explainers.naming import feature_label
 from explainers.performance import (
     BinaryPerformance,
     MulticlassPerformance,
@@ -27,26 +29,6 @@ from explainers.performance import (
     ThresholdSweep,
 )
 
-OKABE_ITO: dict[str, str] = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky blue": "#56B4E9",
-    "bluish green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish purple": "#CC79A7",
-}
-SERIES_COLOURS: tuple[str, ...] = (
-    OKABE_ITO["blue"],
-    OKABE_ITO["orange"],
-    OKABE_ITO["bluish green"],
-    OKABE_ITO["reddish purple"],
-    OKABE_ITO["sky blue"],
-    OKABE_ITO["vermillion"],
-    OKABE_ITO["yellow"],
-    OKABE_ITO["black"],
-)
 SEVERITY_COLOURS: dict[str, str] = {
     "high": OKABE_ITO["vermillion"],
     "medium": OKABE_ITO["orange"],
@@ -99,10 +81,6 @@ def _check(result: object, expected: type | tuple[type, ...], builder: str) -> N
         )
 
 
-def _label(name: str, display_names: Mapping[str, str] | None) -> str:
-    return display_names.get(name, name) if display_names else name
-
-
 def _nice_step(raw: float) -> int:
     """The smallest whole step of 1, 2 or 5 times a power of ten that is at least ``raw``."""
     magnitude = 10 ** int(np.floor(np.log10(max(raw, 1.0))))
@@ -127,18 +105,6 @@ def _legend_line(fig: go.Figure, name: str, dash: str) -> None:
             hoverinfo="skip",
         )  # fmt: skip
     )
-
-
-def _layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
-    """The health pages' layout; the three titles are plain text (escaped here)."""
-    fig.update_layout(
-        title=escape_plotly(title),
-        xaxis_title=escape_plotly(x_title),
-        yaxis_title=escape_plotly(y_title),
-        template="plotly_white",
-        legend_title_text="",
-    )
-    return fig
 
 
 def confusion_matrix_figure(result: BinaryPerformance | MulticlassPerformance) -> go.Figure:
@@ -167,7 +133,12 @@ def confusion_matrix_figure(result: BinaryPerformance | MulticlassPerformance) -
         )
     )
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, f"Predicted against true class{subtitle}", "Predicted class", "True class")
+    return layout(
+        fig,
+        title=f"Predicted against true class{subtitle}",
+        x_title="Predicted class",
+        y_title="True class",
+    )
 
 
 def roc_curve_figure(result: BinaryPerformance) -> go.Figure:
@@ -192,11 +163,11 @@ def roc_curve_figure(result: BinaryPerformance) -> go.Figure:
             line={"color": OKABE_ITO["blue"]},
         )
     )
-    return _layout(
+    return layout(
         fig,
-        "How well the model separates the two classes (ROC curve)",
-        f"Share of not-{result.positive_label} wrongly predicted {result.positive_label}",
-        f"Share of {result.positive_label} correctly predicted",
+        title="How well the model separates the two classes (ROC curve)",
+        x_title=f"Share of not-{result.positive_label} wrongly predicted {result.positive_label}",
+        y_title=f"Share of {result.positive_label} correctly predicted",
     )
 
 
@@ -227,11 +198,11 @@ def calibration_figure(result: BinaryPerformance) -> go.Figure:
     )
     fig.update_xaxes(range=[0, 1])
     fig.update_yaxes(range=[0, 1])
-    return _layout(
+    return layout(
         fig,
-        f"Do predicted probabilities match reality? (Brier score {result.brier:.3f})",
-        f"Predicted probability of {result.positive_label}",
-        f"Observed share of {result.positive_label}",
+        title=f"Do predicted probabilities match reality? (Brier score {result.brier:.3f})",
+        x_title=f"Predicted probability of {result.positive_label}",
+        y_title=f"Observed share of {result.positive_label}",
     )
 
 
@@ -282,11 +253,11 @@ def threshold_sweep_figure(sweep: ThresholdSweep, *, threshold: float | None = N
             line={"color": OKABE_ITO["black"], "dash": "dash"},
             annotation_text=f"threshold {threshold:.2f}",
         )
-    return _layout(
+    return layout(
         fig,
-        f"What each threshold would do ({sweep.n_rows:,} rows)",
-        f"Threshold on the probability of {sweep.positive_label}",
-        "Share approved",
+        title=f"What each threshold would do ({sweep.n_rows:,} rows)",
+        x_title=f"Threshold on the probability of {sweep.positive_label}",
+        y_title="Share approved",
     )
 
 
@@ -306,11 +277,11 @@ def residual_figure(result: RegressionPerformance, *, max_points: int = 5000) ->
     )
     fig.add_hline(y=0, line={"color": OKABE_ITO["black"], "dash": "dash"})
     note = f", every {step}th row shown" if step > 1 else ""
-    return _layout(
+    return layout(
         fig,
-        f"Errors against predictions (RMSE {result.rmse:.4g}, R² {result.r2:.3f}{note})",
-        "Predicted value",
-        "True minus predicted value",
+        title=f"Errors against predictions (RMSE {result.rmse:.4g}, R² {result.r2:.3f}{note})",
+        x_title="Predicted value",
+        y_title="True minus predicted value",
     )
 
 
@@ -340,7 +311,7 @@ def split_comparison_figure(comparison: SplitComparison) -> go.Figure:
     top = float(np.nanmax([*comparison.train, *comparison.test, 0.0]))
     fig.update_layout(barmode="group", uniformtext={"minsize": 10, "mode": "show"})
     fig.update_yaxes(range=[0, top * 1.15 if top > 0 else 1])  # room for the labels above
-    return _layout(fig, "Training against test performance", "Metric", "Value")
+    return layout(fig, title="Training against test performance", x_title="Metric", y_title="Value")
 
 
 def group_metric_figure(
@@ -379,7 +350,7 @@ def group_metric_figure(
     title = f"{label}, by {fairness.feature}"
     if small:
         title += " (lighter bars: small groups, treat as rough)"
-    return _layout(fig, title, fairness.feature.capitalize(), label)
+    return layout(fig, title=title, x_title=fairness.feature.capitalize(), y_title=label)
 
 
 def group_attribution_figure(
@@ -405,7 +376,8 @@ def group_attribution_figure(
     """
     _check(group_attribution, GroupAttribution, "group_attribution_figure")
     names = [
-        escape_plotly(_label(n, display_names)) for n in group_attribution.feature_names[:top_n]
+        escape_plotly(feature_label(n, display_names))
+        for n in group_attribution.feature_names[:top_n]
     ][::-1]
     fig = go.Figure()
     for i, group in enumerate(group_attribution.groups):
@@ -419,12 +391,12 @@ def group_attribution_figure(
             )
         )
     fig.update_layout(barmode="group")
-    return _layout(
+    return layout(
         fig,
-        f"Which features push each group of {group_attribution.feature} differently",
-        f"Average effect on the {group_attribution.output_label} "
+        title=f"Which features push each group of {group_attribution.feature} differently",
+        x_title=f"Average effect on the {group_attribution.output_label} "
         f"({group_attribution.output_space} units)",
-        "Feature",
+        y_title="Feature",
     )
 
 
@@ -493,7 +465,9 @@ def data_quality_bar(report: DataQualityReport) -> go.Figure:
     step = _nice_step(most / 5)  # whole-number ticks: findings are counted, not measured
     fig.update_yaxes(range=[0, max(most, 1) * 1.15], tick0=0, dtick=step, tickformat=",d")
     fig.update_layout(height=340)
-    return _layout(fig, "Data findings by severity", "Severity", "Number of findings")
+    return layout(
+        fig, title="Data findings by severity", x_title="Severity", y_title="Number of findings"
+    )
 
 
 def psi_figure(
@@ -517,7 +491,7 @@ def psi_figure(
     """
     _check(drift, DataDrift, "psi_figure")
     shown = list(drift.features[:top_n])[::-1]
-    labels = [escape_plotly(_label(d.feature, display_names)) for d in shown]
+    labels = [escape_plotly(feature_label(d.feature, display_names)) for d in shown]
     fig = go.Figure()
     for verdict, colour in VERDICT_COLOURS.items():
         rows = [(label, d) for label, d in zip(labels, shown, strict=True) if d.verdict == verdict]
@@ -540,12 +514,12 @@ def psi_figure(
     _legend_line(fig, f"PSI {PSI_MODERATE} and {PSI_MAJOR}", "dash")
     fig.update_yaxes(categoryorder="array", categoryarray=labels, dtick=1)
     fig.update_layout(height=160 + 24 * len(shown))
-    return _layout(
+    return layout(
         fig,
-        f"How much each feature changed ({drift.n_reference:,} reference rows, "
+        title=f"How much each feature changed ({drift.n_reference:,} reference rows, "
         f"{drift.n_current:,} current rows)",
-        "Population stability index (PSI)",
-        "Feature",
+        x_title="Population stability index (PSI)",
+        y_title="Feature",
     )
 
 
@@ -585,16 +559,16 @@ def distribution_figure(
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickformat=".0%")
     kind = "Range of values" if drift.kind == "numeric" else "Category"
-    label = _label(drift.feature, display_names)
+    label = feature_label(drift.feature, display_names)
     verdict = drift.verdict
     if verdict == "possible shift":
         verdict += ", too few rows to be sure"
-    return _layout(
+    return layout(
         fig,
-        f"{label[:1].upper()}{label[1:]}: reference against current "
+        title=f"{label[:1].upper()}{label[1:]}: reference against current "
         f"(PSI {drift.psi:.2f}, {verdict})",
-        kind,
-        "Share of rows",
+        x_title=kind,
+        y_title="Share of rows",
     )
 
 
@@ -633,7 +607,7 @@ def attribution_drift_figure(
             if moved > 0
             else UNCHANGED_RANK_COLOUR
         )
-        name = escape_plotly(_label(drift.feature_names[j], display_names))
+        name = escape_plotly(feature_label(drift.feature_names[j], display_names))
         fig.add_trace(
             go.Scatter(
                 x=["Reference data", "Current data"],
@@ -653,9 +627,12 @@ def attribution_drift_figure(
     fig.update_yaxes(autorange="reversed", dtick=1)
     fig.update_xaxes(range=[-1.2, 2.2])  # room for the feature names beside both ends
     fig.update_layout(height=160 + 28 * lowest)
-    return _layout(
+    return layout(
         fig,
-        "Feature importance rank, reference against current (green: more important now, red: less)",
-        "Dataset",
-        "Importance rank (1 = most important)",
+        title=(
+            "Feature importance rank, reference against current "
+            "(green: more important now, red: less)"
+        ),
+        x_title="Dataset",
+        y_title="Importance rank (1 = most important)",
     )

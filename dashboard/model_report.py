@@ -21,7 +21,7 @@ import plotly.io as pio
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from dashboard import analysis_charts, charts, health_charts
+from dashboard import analysis_charts, chart_style, charts, health_charts
 from dashboard.report import (
     _CSS,
     _PLOT_CONFIG,
@@ -33,8 +33,8 @@ from dashboard.report import (
 )
 from explainers.data_quality import Finding
 from explainers.model_summary import ModelSummary
+from explainers.naming import feature_label
 from explainers.performance import BinaryPerformance, RegressionPerformance
-from explainers.reasons import feature_label
 
 TOP_FEATURES = 12
 TOP_ERROR_NODES = 6
@@ -426,7 +426,7 @@ class _ModelPDF(_ReportPDF):
             y = self.get_y()
             self._font(8.5)
             self.cell(label_w - 2, row_h, _fit(self, label, label_w - 2), align="R")
-            self.set_fill_color(*_rgb(charts.IMPORTANCE))
+            self.set_fill_color(*_rgb(chart_style.IMPORTANCE))
             length = max(plot_w * value / top_value, 0.3)
             self.rect(self.l_margin + label_w, y + 1, length, row_h - 2, style="F")
             self.set_xy(self.l_margin + label_w + length + 1.5, y)

@@ -30,10 +30,11 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from plotly.offline import get_plotlyjs
 
-from dashboard import charts
+from dashboard import chart_style, charts
 from dashboard.text import escape_plotly
 from explainers.decision import Decision
-from explainers.reasons import Reason, feature_label
+from explainers.naming import feature_label
+from explainers.reasons import Reason
 
 SYSTEM_FONTS = (
     'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", '
@@ -80,7 +81,7 @@ table.about td { padding: 6px 0; vertical-align: top; }
 table.about tr + tr { border-top: 1px solid #eee; }
 footer { margin-top: 28px; color: #777; font-size: 0.8rem; }
 @media print { body { background: #fff; } main { padding: 0; } .chart { break-inside: avoid; } }
-""").substitute(fonts=SYSTEM_FONTS, up=charts.UP, down=charts.DOWN)
+""").substitute(fonts=SYSTEM_FONTS, up=chart_style.UP, down=chart_style.DOWN)
 
 
 def report_html(summary: Decision, *, challenger: Decision | None = None) -> str:
@@ -183,11 +184,11 @@ def report_pdf(summary: Decision, *, challenger: Decision | None = None) -> byte
     pdf = _ReportPDF(_title(summary), f"{_title(summary)} · {summary.provenance.model_name}")
     pdf.kicker(summary.provenance.model_name)
     pdf.heading(_title(summary), size=17)
-    tone = {True: charts.UP, False: charts.DOWN, None: "#777777"}[reasons.favourable]
+    tone = {True: chart_style.UP, False: chart_style.DOWN, None: "#777777"}[reasons.favourable]
     pdf.decision_box(_outcome(summary), reasons.decision, tone)
     pdf.heading("Why")
-    pdf.reason_list("What lowered the score", reasons.against, charts.DOWN)
-    pdf.reason_list("What raised the score", reasons.supporting, charts.UP)
+    pdf.reason_list("What lowered the score", reasons.against, chart_style.DOWN)
+    pdf.reason_list("What raised the score", reasons.supporting, chart_style.UP)
     if reasons.reason_codes:
         pdf.subheading("Principal reasons for the decision", "#1A1A1A")
         pdf.numbered(reasons.reason_codes)
@@ -468,7 +469,7 @@ class _ReportPDF(FPDF):
             self._font(8.5)
             self.set_xy(self.l_margin, y)
             self.cell(label_w - 2, row_h, _fit(self, label, label_w - 2), align="R")
-            self.set_fill_color(*_rgb(charts.UP if value >= 0 else charts.DOWN))
+            self.set_fill_color(*_rgb(chart_style.UP if value >= 0 else chart_style.DOWN))
             length = abs(value) * scale
             x = zero if value >= 0 else zero - length
             self.rect(x, y + 1.2, max(length, 0.3), row_h - 2.4, style="F")

@@ -19,7 +19,7 @@ import pandas as pd
 from explainers.decision_settings import DecisionSettings
 from explainers.errors import AttributionError, DataValidationError
 from explainers.model_bundle import ModelBundle
-from explainers.reasons import feature_label
+from explainers.naming import feature_label
 from explainers.recourse import RecourseResult, find_recourse
 
 RowChoice = Literal["refused", "all"]

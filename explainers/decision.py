@@ -23,11 +23,11 @@ from explainers.lime_attributions import comparable_space, explain_lime
 from explainers.loading import PreparedData
 from explainers.model_bundle import ModelBundle, Task
 from explainers.model_calls import run_model_task
+from explainers.naming import feature_label
 from explainers.reasons import (
     Reasons,
     display_view,
     explain_in_words,
-    feature_label,
     format_value,
     to_probability_points,
 )

@@ -37,7 +37,7 @@ import pandas as pd
 
 from explainers.cohorts import Cohort, cohorts_from_json, cohorts_to_json
 from explainers.errors import DataValidationError
-from explainers.reasons import feature_label
+from explainers.naming import feature_label
 
 Direction = Literal["up", "down", "any"]
 

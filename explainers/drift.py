@@ -20,6 +20,7 @@ from scipy import stats
 
 from explainers.data_quality import Finding, Severity, sort_findings
 from explainers.errors import DataValidationError
+from explainers.naming import feature_label
 from explainers.results import Attribution, FloatArray, _readonly, global_importance
 
 DriftLevel = Literal["stable", "moderate", "major"]
@@ -46,10 +47,6 @@ def drift_level(psi_value: float) -> DriftLevel:
     if psi_value > PSI_MAJOR:
         return "major"
     return "moderate" if psi_value >= PSI_MODERATE else "stable"
-
-
-def _label(feature: str, display_names: Mapping[str, str] | None) -> str:
-    return display_names.get(feature, feature) if display_names else feature
 
 
 def _edge_labels(inner: FloatArray, *, whole: bool) -> list[str]:
@@ -424,13 +421,15 @@ def data_drift(
     missing = tuple(str(c) for c in reference.columns if c not in current.columns)
     new = tuple(str(c) for c in current.columns if c not in reference.columns)
     findings = [
-        f for d in drifts if (f := _drift_finding(d, _label(d.feature, display_names))) is not None
+        f
+        for d in drifts
+        if (f := _drift_finding(d, feature_label(d.feature, display_names))) is not None
     ]
     findings += [
         Finding(
             "high",
-            f"{_label(c, display_names)} is missing",
-            f"'{_label(c, display_names)}' is in the reference data but not in the current "
+            f"{feature_label(c, display_names)} is missing",
+            f"'{feature_label(c, display_names)}' is in the reference data but not in the current "
             "data; the model cannot score the current data without it.",
             c,
         )
@@ -599,7 +598,7 @@ def attribution_drift(
         before, after = ref_imp.mean_abs[j], cur_mean[j]
         ratio = (after - before) / before if before > 0 else np.inf
         if abs(ratio) > relative_change or abs(int(ref_rank[j] - cur_rank[j])) >= 3:
-            label = _label(name, display_names)
+            label = feature_label(name, display_names)
             findings.append(
                 Finding(
                     "medium",

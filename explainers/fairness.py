@@ -29,6 +29,7 @@ from sklearn.metrics import accuracy_score
 
 from explainers.data_quality import Finding, sort_findings
 from explainers.errors import DataValidationError
+from explainers.naming import feature_label
 from explainers.results import Attribution, FloatArray, _readonly
 
 IntArray = npt.NDArray[np.int64]
@@ -456,7 +457,7 @@ def attribution_by_group(
     drivers = []
     for j in range(min(top_n, len(names))):
         hi, lo = int(np.argmax(mean[:, j])), int(np.argmin(mean[:, j]))
-        label = display_names.get(names[j], names[j]) if display_names else names[j]
+        label = feature_label(names[j], display_names)
         drivers.append(
             f"'{label}' (on average {mean[hi, j]:+.3g} for '{group_names[hi]}' against "
             f"{mean[lo, j]:+.3g} for '{group_names[lo]}')"

@@ -39,7 +39,8 @@ from explainers.decision_settings import DecisionSettings
 from explainers.errors import DataValidationError
 from explainers.fairness import GroupFairness, group_fairness
 from explainers.model_bundle import ModelBundle, Task
-from explainers.reasons import Reasons, explain_in_words, feature_label, probability_view
+from explainers.naming import feature_label
+from explainers.reasons import Reasons, explain_in_words, probability_view
 from explainers.results import Attribution, global_importance
 
 FloatArray = npt.NDArray[np.float64]

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from explainers.errors import DataValidationError
-from explainers.reasons import feature_label, format_value
+from explainers.naming import feature_label
+from explainers.reasons import format_value
 
 Direction = Literal["up", "down", "any"]
 DIRECTIONS: frozenset[str] = frozenset({"up", "down", "any"})

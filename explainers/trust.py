@@ -26,7 +26,7 @@ import numpy.typing as npt
 from scipy import stats
 
 from explainers.errors import DataValidationError
-from explainers.reasons import feature_label
+from explainers.naming import feature_label
 from explainers.results import Attribution
 
 Verdict = Literal["agree", "care", "disagree"]

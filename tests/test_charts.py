@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from dashboard import charts
+from dashboard.chart_style import INK
 from explainers.results import Attribution, global_importance
 
 LOAN_NAMES = ["checking", "duration", "personal_status_and_sex", "age"]
@@ -162,7 +163,7 @@ def test_waterfall_text_sits_inside_wide_steps_and_beside_short_ones() -> None:
     positions = dict(zip(trace.text, trace.textposition, strict=True))
     assert positions["+35.24"] == "inside" and positions["-0.809"] == "outside"
     colours = dict(zip(trace.text, trace.textfont.color, strict=True))
-    assert colours["+35.24"] == "white" and colours["-0.809"] == charts.INK
+    assert colours["+35.24"] == "white" and colours["-0.809"] == INK
 
 
 def test_half_width_charts_grow_their_margins_for_labels() -> None:

@@ -86,7 +86,7 @@ def test_shifted_feature_is_found(reference):
     assert [f.column for f in drift.findings if f.severity != "info"] == ["amount"]
     assert drift.findings[0].severity == "high"
     assert "from a mean of" in drift.findings[0].sentence
-    assert drift.findings[0].title == "Major shift in amount"
+    assert drift.findings[0].title == "Major shift in Amount"  # named as every page names it
     named = data_drift(reference, current, display_names={"amount": "Credit amount"})
     assert named.findings[0].title == "Major shift in Credit amount"
     assert "'Credit amount'" in named.findings[0].sentence and named.features[0].feature == "amount"

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from dashboard import health_charts as charts
+from dashboard.chart_style import OKABE_ITO
 from explainers.data_quality import check_data_quality
 from explainers.drift import attribution_drift, data_drift, prediction_drift
 from explainers.fairness import attribution_by_group, group_fairness
@@ -22,7 +23,7 @@ from explainers.results import Attribution
 RNG = np.random.default_rng(0)
 Y = RNG.integers(0, 2, 200)
 SCORE = np.clip(0.3 * Y + 0.7 * RNG.random(200), 0, 1)
-PALETTE = set(charts.OKABE_ITO.values())
+PALETTE = set(OKABE_ITO.values())
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from explainers.errors import DataValidationError
+from explainers.naming import feature_label
 from explainers.reasons import (
     POINTS_EXPLANATION,
     PROBABILITY_POINTS_EXPLANATION,
     RAW_UNITS_EXPLANATION,
     explain_in_words,
-    feature_label,
     format_value,
     load_display_names,
     to_probability_points,

@@ -8,6 +8,7 @@ from dashboard import health_views as hv
 from dashboard.text import escape_markdown as md
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
+from explainers.naming import feature_label
 
 ws, prepared = require_workspace()
 st.title("Drift")
@@ -41,12 +42,15 @@ explain_chart(
 )
 features = [d.feature for d in report.data.features]
 feature = st.selectbox(
-    "Feature to compare", features, key="drift_feature", format_func=lambda f: names.get(f, f)
+    "Feature to compare",
+    features,
+    key="drift_feature",
+    format_func=lambda f: feature_label(f, names),
 )
 chosen = health_charts.distribution_figure(report.data.feature(feature), display_names=names)
 st.plotly_chart(chosen, key="feature")
 explain_chart(
-    f"Share of rows in each range or category of {names.get(feature, feature)}, reference "
+    f"Share of rows in each range or category of {feature_label(feature, names)}, reference "
     "beside current."
 )
 st.plotly_chart(health_charts.distribution_figure(report.prediction.drift), key="prediction")

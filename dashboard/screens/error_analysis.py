@@ -7,7 +7,7 @@ from dashboard import health_cache as hc
 from dashboard.text import escape_markdown
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
-from explainers.reasons import feature_label
+from explainers.naming import feature_label
 
 ws, prepared = require_workspace()
 st.title("Error analysis")

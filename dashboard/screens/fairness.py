@@ -8,6 +8,7 @@ from dashboard import health_views as hv
 from dashboard.text import escape_markdown as md
 from dashboard.views import explain_chart, require_probabilities, require_workspace, show_error
 from explainers.errors import ExplainerError
+from explainers.naming import feature_label
 
 ws, prepared = require_workspace()
 st.title("Fairness")
@@ -25,7 +26,7 @@ features = st.multiselect(
     "Sensitive features to compare groups by", options, default=defaults, key="fairness_features",
     help="Groups derived in the decision settings (e.g. age bands) come first; the defaults "
     "are the settings' sensitive features.",
-    format_func=lambda feature: names.get(feature, feature),
+    format_func=lambda feature: feature_label(feature, names),
 )  # fmt: skip
 label = cache.favourable_label(ws)
 threshold = 0.5

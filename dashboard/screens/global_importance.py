@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard import analysis_views, cache, charts, decision_views
 from dashboard.views import class_picker, explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
-from explainers.reasons import feature_label
+from explainers.naming import feature_label
 from explainers.results import global_importance
 
 ws, prepared = require_workspace()

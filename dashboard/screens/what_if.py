@@ -7,7 +7,8 @@ from dashboard import cache, charts, decision_views
 from dashboard.text import escape_markdown as md
 from dashboard.views import explain_chart, require_workspace, show_error
 from explainers.errors import ExplainerError
-from explainers.reasons import display_view, feature_label, format_value
+from explainers.naming import feature_label
+from explainers.reasons import display_view, format_value
 from explainers.results import global_importance
 from explainers.what_if import apply_edits, changed_columns, controls_for
 
