@@ -149,6 +149,12 @@ def _load_catboost(raw: bytes) -> Any:
     probe.load_model(blob=raw)
     loss = str(probe.get_all_params().get("loss_function", ""))
     is_classifier = loss.startswith(_CATBOOST_CLASSIFIER_LOSSES)
-    model = catboost.CatBoostClassifier() if is_classifier else catboost.CatBoostRegressor()
+    # A regressor predicts in its loss's units (exp(margin) for Poisson, Tweedie)
+    # only when it knows the loss; load_model alone leaves it predicting the margin.
+    model = (
+        catboost.CatBoostClassifier()
+        if is_classifier
+        else catboost.CatBoostRegressor(loss_function=loss)
+    )
     model.load_model(blob=raw)
     return model

@@ -70,11 +70,15 @@ def _lightgbm(objective: str) -> tuple[Any, Callable[[Any], bytes]]:
     return booster, lambda b: b.model_to_string().encode()
 
 
-def _catboost(classifier: bool) -> tuple[Any, Callable[[Any], bytes]]:
+def _catboost(classifier: bool, loss: str | None = None) -> tuple[Any, Callable[[Any], bytes]]:
     X, y, y_reg = _data()
     kind = catboost.CatBoostClassifier if classifier else catboost.CatBoostRegressor
     model = kind(iterations=8, depth=3, verbose=0, thread_count=1, allow_writing_files=False)
-    model.fit(X, y if classifier else y_reg)
+    if loss is None:
+        model.fit(X, y if classifier else y_reg)
+    else:  # a log-link loss: counts as the target
+        model.set_params(loss_function=loss)
+        model.fit(X, np.round(np.abs(y_reg) / np.abs(y_reg).mean() * 3))
 
     def save(fitted: Any) -> bytes:
         with tempfile.TemporaryDirectory() as folder:  # catboost saves .cbm to a path only
@@ -93,6 +97,9 @@ MODELS: dict[str, Callable[[], tuple[Any, Callable[[Any], bytes]]]] = {
     "lightgbm-txt-regression": lambda: _lightgbm("regression"),
     "catboost-cbm-classifier": lambda: _catboost(True),
     "catboost-cbm-regressor": lambda: _catboost(False),
+    # predicts exp(margin): a .cbm loaded without its loss predicted the margin (model zoo P0)
+    "catboost-cbm-poisson": lambda: _catboost(False, "Poisson"),
+    "catboost-cbm-tweedie": lambda: _catboost(False, "Tweedie:variance_power=1.5"),
 }
 SUFFIX = {
     "xgboost-ubj": ".ubj",
