@@ -26,10 +26,6 @@ from explainers.reasons import probability_view
 from sample_models import DEMOS
 
 
-def _owner(ws: Workspace) -> tuple[str, str]:
-    return ws.model.digest, ws.data.digest
-
-
 def bundled_challenger(ws: Workspace) -> UploadedFile | None:
     """The retrained challenger shipped with a bundled demo, if it has one."""
     demo = DEMOS.get(ws.is_demo or "")
@@ -56,14 +52,14 @@ def challenger_workspace(ws: Workspace, upload: UploadedFile) -> Workspace:
 def chosen(ws: Workspace) -> Workspace | None:
     """The challenger picked for this workspace, if any."""
     value = st.session_state.get(state.CHALLENGER)
-    if isinstance(value, tuple) and value[0] == _owner(ws):
+    if isinstance(value, tuple) and value[0] == ws.files_key:
         return value[1] if isinstance(value[1], Workspace) else None
     return None
 
 
 def choose(ws: Workspace, challenger: Workspace) -> None:
     """Remember the challenger for this workspace."""
-    st.session_state[state.CHALLENGER] = (_owner(ws), challenger)
+    st.session_state[state.CHALLENGER] = (ws.files_key, challenger)
 
 
 def row_ids(ws: Workspace) -> list[object]:

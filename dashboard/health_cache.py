@@ -159,10 +159,6 @@ class DriftReport:
     current_name: str
 
 
-def workspace_key(ws: Workspace) -> tuple[str, str]:
-    return ws.model.digest, ws.data.digest
-
-
 def _demo_file(ws: Workspace, attribute: str) -> UploadedFile | None:
     demo = DEMOS.get(ws.is_demo or "")
     name = getattr(demo, attribute, None) if demo is not None else None
@@ -171,7 +167,7 @@ def _demo_file(ws: Workspace, attribute: str) -> UploadedFile | None:
 
 def stored(ws: Workspace, key: str) -> object | None:
     value = st.session_state.get(key)
-    return value[1] if isinstance(value, tuple) and value[0] == workspace_key(ws) else None
+    return value[1] if isinstance(value, tuple) and value[0] == ws.files_key else None
 
 
 def test_source(ws: Workspace) -> Source:

@@ -43,7 +43,7 @@ def dataset_uploader(ws: Workspace, key: str, label: str, help_text: str) -> Non
     except ExplainerError as error:
         show_error(error)
         return
-    st.session_state[key] = (hc.workspace_key(ws), upload)
+    st.session_state[key] = (ws.files_key, upload)
 
 
 def split_picker(ws: Workspace) -> None:
@@ -81,7 +81,7 @@ def split_picker(ws: Workspace) -> None:
         index=values.index(test) if test in values else 1,
         key="health_split_test",
     )
-    st.session_state[hc.SPLIT] = (hc.workspace_key(ws), (column, train, test))
+    st.session_state[hc.SPLIT] = (ws.files_key, (column, train, test))
 
 
 def threshold_slider(label: str, *, key: str) -> float:

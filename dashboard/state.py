@@ -48,10 +48,16 @@ class Workspace:
         return self.settings.id_column
 
     @property
+    def files_key(self) -> tuple[str, str]:
+        """The model's and the data's content hashes: what session choices tied to these
+        files (the picked row, extra datasets, a challenger) belong to."""
+        return self.model.digest, self.data.digest
+
+    @property
     def key(self) -> str:
         """One key for every cache entry of this model on this data: content hashes of both
         files, the target and the class explained (the settings have :attr:`settings_key`)."""
-        parts = (self.model.digest, self.data.digest, self.target, self.output_label)
+        parts = (*self.files_key, self.target, self.output_label)
         return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
 
     @property
@@ -84,10 +90,7 @@ def set_workspace(value: Workspace) -> None:
     """Replace the workspace; a new one forgets the picked row and what-if edits."""
     previous = workspace()
     st.session_state[WORKSPACE] = value
-    if previous is None or (previous.model.digest, previous.data.digest) != (
-        value.model.digest,
-        value.data.digest,
-    ):
+    if previous is None or previous.files_key != value.files_key:
         for key in (SELECTED_ROW, WHAT_IF_ROW, SECOND_DATA):
             st.session_state.pop(key, None)
 
