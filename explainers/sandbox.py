@@ -44,13 +44,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from explainers import sandbox_cgroup
 from explainers import sandbox_protocol as protocol
 from explainers.cpu_budget import CPU_ENV, DEFAULT_CPU_S
 from explainers.errors import ExplainerError, ModelLoadError
 from explainers.model_bundle import ModelBundle
 from explainers.sandbox_kept import KeptMissing, KeptSender
 from explainers.sandbox_protocol import SandboxInfo
-from explainers.sandbox_worker import FILE_ENV, JOBS_ENV, MEMORY_ENV
+from explainers.sandbox_worker import DEFAULT_MEMORY_MB, FILE_ENV, JOBS_ENV, MEMORY_ENV
 from explainers.trusted_cache import (
     CACHE_ENV,
     NUMBA_ENV,
@@ -63,6 +64,7 @@ from explainers.wire import MAX_REPLY_ITEMS, WireError
 MODE_ENV = "WHYBOX_SANDBOX"
 TIMEOUT_ENV = "WHYBOX_SANDBOX_TIMEOUT_S"
 SPARES_ENV = "WHYBOX_SANDBOX_SPARES"
+TOTAL_ENV = "WHYBOX_SANDBOX_TOTAL_MB"
 Mode = Literal["bwrap", "process"]
 DEFAULT_TIMEOUT_S = 300.0
 START_TIMEOUT_S = 120.0
@@ -71,6 +73,7 @@ MAX_LIVE = 8
 IDLE_STOP_S = 900.0
 NOBODY = 65534
 TMP_SIZE_MB = 2048
+SHM_SIZE_MB = 64
 TRUSTED_CACHE = "/whybox-cache"
 KERNEL_CACHE = "/whybox-numba"
 """Where a sandbox sees the trusted cache and its numba part (read-only: see
@@ -195,8 +198,14 @@ def protections(info: SandboxInfo | None = None) -> Protections:
         ]
     else:
         items.append("a separate process")
-    memory = info.memory_mb if info else int(os.environ.get(MEMORY_ENV, 8192))
-    items.append(f"memory limit {memory:,} MB")
+    memory = info.memory_mb if info else int(os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_MB))
+    if sandbox_cgroup.available():
+        from explainers.parallel import default_jobs
+
+        total = total_memory_mb(info.jobs if info else default_jobs())
+        items.append(f"memory limit {memory:,} MB per process and {total:,} MB in all (cgroup)")
+    else:
+        items.append(f"memory limit {memory:,} MB per process")
     items.append(f"stopped after {_timeout_s():.0f} s or {_cpu_s():,} s of CPU on one request")
     if info is not None:
         items.append("cannot start programs (seccomp)" if info.seccomp else "no seccomp filter")
@@ -244,6 +253,7 @@ def _bwrap_args() -> list[str]:
         "--tmpfs", "/tmp",
         "--proc", "/proc",
         "--dev", "/dev",
+        "--size", str(SHM_SIZE_MB * 2**20),
         "--tmpfs", "/dev/shm",
     ]  # fmt: skip
     for path in _read_only_paths():
@@ -288,9 +298,15 @@ class Sandbox:
     Use :func:`start_sandbox`; :meth:`ready` waits for its imports.
     """
 
-    def __init__(self, process: subprocess.Popen[bytes], mode: Mode) -> None:
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        mode: Mode,
+        cgroup: sandbox_cgroup.SandboxCgroup | None = None,
+    ) -> None:
         self.process = process
         self.mode = mode
+        self.cgroup = cgroup
         self.info: SandboxInfo | None = None
         self.last_used = time.monotonic()
         self.kept = KeptSender()
@@ -387,10 +403,14 @@ class Sandbox:
             raise SandboxCrashed(TOO_SLOW.format(seconds=timeout)) from exc
         except protocol.ChannelClosed as exc:
             status = self._status()
+            out_of_memory = self.cgroup is not None and self.cgroup.hit_memory_limit()
             self.stop()
             log.warning("sandbox %s ended (exit status %s)", self.process.pid, status)
             if status in (-signal.SIGXCPU, 128 + signal.SIGXCPU):  # bwrap passes 128 + signal
                 raise SandboxCrashed(OVER_CPU.format(seconds=_cpu_s())) from exc
+            if out_of_memory and self.cgroup is not None:
+                memory = self.cgroup.memory_mb
+                raise SandboxCrashed(OUT_OF_MEMORY.format(memory_mb=memory)) from exc
             raise SandboxCrashed(crashed) from exc
         except WireError as exc:
             self.stop()
@@ -436,6 +456,8 @@ class Sandbox:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        if self.cgroup is not None:
+            self.cgroup.remove()
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
                 try:
@@ -466,8 +488,9 @@ def start_sandbox(jobs: int | None = None) -> Sandbox:
     chosen = mode()
     python = [sys.executable, "-s", "-m", "explainers.sandbox_worker"]
     command = [*_bwrap_args(), *python] if chosen == "bwrap" else python
+    cgroup = sandbox_cgroup.create(total_memory_mb(jobs))
     process = subprocess.Popen(
-        command,
+        cgroup.join_command(command) if cgroup else command,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -475,7 +498,14 @@ def start_sandbox(jobs: int | None = None) -> Sandbox:
         start_new_session=chosen == "process",
         cwd="/tmp" if chosen == "process" else None,
     )
-    return Sandbox(process, chosen)
+    return Sandbox(process, chosen, cgroup)
+
+
+def total_memory_mb(jobs: int) -> int:
+    """The memory cgroup's ceiling (``WHYBOX_SANDBOX_TOTAL_MB``; default: one process's
+    limit plus 512 MB per worker)."""
+    default = int(os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_MB)) + 512 * max(0, jobs)
+    return int(os.environ.get(TOTAL_ENV, default))
 
 
 # ------------------------------------------------------------------ the handle

@@ -151,6 +151,14 @@ def busy_loop(folder: Path) -> Path:
     return path
 
 
+def memory_hog(folder: Path) -> Path:
+    """A model file whose loading takes memory 100 MB at a time, for ever."""
+    code = "held = []\nwhile True:\n    held.append(bytearray(100 * 2**20))\n"
+    path = folder / "hog.pkl"
+    path.write_bytes(pickle.dumps(_Call(exec, code), protocol=4))
+    return path
+
+
 def forged_reply(folder: Path, *, marker: Path) -> Path:
     """A model file that writes a forged reply (asking the server to start a program)."""
     payload = _Call(exec, _code(FORGE, MARKER=str(marker)))

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from explainers import sandbox
+from explainers import sandbox, sandbox_cgroup
 from explainers.errors import ExplainerError, ModelLoadError
 from explainers.loading import load_model
 from explainers.model_bundle import model_outputs
@@ -300,3 +300,16 @@ def test_the_dask_engine_takes_only_model_files_that_are_data(tmp_path: Path) ->
     assert odd.returncode == 2
     assert error_lines(odd.stderr) == ["error: --blocksize must be a positive size, not '-1'. "
                                        "For example: --blocksize 8MB"]  # fmt: skip
+
+
+@pytest.mark.skipif(not sandbox_cgroup.available(), reason="no writable memory cgroup here")
+def test_a_sandbox_is_held_to_its_memory_cgroup_in_all(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(sandbox.TOTAL_ENV, "1500")  # well under the 8,192 MB a process may map
+    sandbox.stop_all()  # the spare was started with the default ceiling
+    before = set(sandbox_cgroup._own("memory").iterdir())  # type: ignore[union-attr]
+    path = sandbox_payloads.memory_hog(tmp_path)
+    with pytest.raises(ExplainerError) as caught:
+        load_model(path.read_bytes(), path.name, trust_unknown=True, sandboxed=True, jobs=1)
+    assert caught.value.user_message == sandbox.OUT_OF_MEMORY.format(memory_mb=1500)
+    sandbox.stop_all()
+    assert set(sandbox_cgroup._own("memory").iterdir()) == before  # type: ignore[union-attr]
