@@ -114,6 +114,14 @@ UNTRUSTED_HINT = (
     "Upload a model made only of scikit-learn, xgboost or lightgbm objects, or ask the person "
     "who runs this server to allow untrusted model files if they know where this one came from."
 )
+LIBRARY_PARTS_HINT = (
+    "These are parts of {libraries} that whybox's list of safe names does not hold yet (it "
+    "holds what common models need). Ask the person who runs this server to allow untrusted "
+    "model files if they know where this one came from; the model still runs in its sandbox."
+)
+# Modules whose names in a refusal are the model's own libraries, not foreign code.
+_MODEL_LIBRARIES = {"sklearn": "scikit-learn", "xgboost": "xgboost", "lightgbm": "lightgbm",
+                    "catboost": "catboost", "imblearn": "imbalanced-learn"}  # fmt: skip
 VERSION_MISMATCH = (
     "This model was saved with scikit-learn {saved}; you have {current}. "
     "Its predictions may differ."
@@ -213,7 +221,11 @@ def _refusal(names: Sequence[str]) -> ModelLoadError:
     shown = ", ".join(names[:_MAX_NAMES_SHOWN])
     if len(names) > _MAX_NAMES_SHOWN:
         shown += f" and {len(names) - _MAX_NAMES_SHOWN} more"
-    return ModelLoadError(UNTRUSTED.format(names=shown), UNTRUSTED_HINT)
+    libraries = {_MODEL_LIBRARIES.get(name.split(".", 1)[0]) for name in names}
+    if None in libraries:
+        return ModelLoadError(UNTRUSTED.format(names=shown), UNTRUSTED_HINT)
+    hint = LIBRARY_PARTS_HINT.format(libraries=" and ".join(sorted(str(n) for n in libraries)))
+    return ModelLoadError(UNTRUSTED.format(names=shown), hint)
 
 
 def _unreadable(exc: BaseException) -> ModelLoadError:

@@ -59,6 +59,7 @@ from explainers.safe_loading import (
     TOO_LARGE_UNPACKED,
     TRUNCATED,
     TRUSTED_ANYWAY,
+    UNTRUSTED_HINT,
     VERSION_MISMATCH,
     LoadedModel,
     list_pickle_globals,
@@ -767,3 +768,19 @@ def test_thread_counts_from_the_file_are_clamped_to_this_machine() -> None:
     cores = os.cpu_count() or 1
     assert loaded_kmeans._n_threads == cores and loaded_forest.n_jobs == cores
     np.testing.assert_array_equal(loaded_kmeans.predict(X), kmeans.predict(X))
+
+
+def test_refused_library_parts_are_named_as_such_not_as_foreign_code() -> None:
+    """A model made only of scikit-learn, refused for a part the list lacks, is told so truly."""
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+    from sklearn.impute import IterativeImputer
+
+    X, y = make_classification(n_samples=80, n_features=4, random_state=0)
+    model = make_pipeline(IterativeImputer(max_iter=3), LogisticRegression()).fit(X, y)
+    with pytest.raises(ModelLoadError) as refused:
+        load_model_bytes(pickle.dumps(model), "model.pkl")
+    assert "parts of scikit-learn" in refused.value.hint
+    assert "made only of scikit-learn" not in str(refused.value)
+    with pytest.raises(ModelLoadError) as foreign:
+        load_model_bytes(pickle.dumps(print), "model.pkl")
+    assert foreign.value.hint == UNTRUSTED_HINT
