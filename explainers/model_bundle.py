@@ -66,6 +66,11 @@ DECIMAL_COMMA_HINT = (
     "point (or with semicolons between columns, which whybox reads with decimal commas)."
 )
 BAD_OUTPUT = "The model returned {got} predictions for {n} rows."
+SEVERAL_OUTPUTS_HINT = (
+    "whybox explains one prediction per row, and this model gives {k} for each (several "
+    "targets, quantiles or an uncertainty). Train one model per output, or wrap the model so "
+    "that predict returns the one output to explain."
+)
 ANOMALY_DETECTOR = (
     "This {kind} is an anomaly detector: its predict says only whether a row is an "
     "outlier (-1) or not (1), which is neither a classification nor a regression whybox "
@@ -219,7 +224,10 @@ class ModelBundle:
         except Exception as exc:  # models raise anything; the user gets one clear sentence
             raise explain_predict_failure(exc, X) from exc
         if out.shape != (len(X), len(self.output_labels)):
-            raise UnsupportedModelError(BAD_OUTPUT.format(got=out.shape, n=len(X)))
+            problem = BAD_OUTPUT.format(got=out.shape, n=len(X))
+            if self.output_kind == "value" and out.shape[0] == len(X) and out.shape[1] > 1:
+                raise UnsupportedModelError(problem, SEVERAL_OUTPUTS_HINT.format(k=out.shape[1]))
+            raise UnsupportedModelError(problem)
         return out
 
     def predict_labels(self, X: pd.DataFrame) -> npt.NDArray[np.object_]:
