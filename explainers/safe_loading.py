@@ -231,8 +231,12 @@ def _refusal(names: Sequence[str]) -> ModelLoadError:
 def _unreadable(exc: BaseException) -> ModelLoadError:
     """whybox's own sentence for a library's exception; the library's text goes to the log."""
     _LOG.warning("model file refused: %s: %s", type(exc).__name__, exc)
-    # The pure-Python unpickler reads a cut-off number with struct.unpack.
-    if isinstance(exc, (EOFError, struct.error)) or "truncated" in str(exc):
+    # The pure-Python unpickler reads a cut-off number with struct.unpack, a cut-off
+    # opcode past the end (IndexError), a cut-off frame or joblib array as below.
+    cut_off = ("truncated", "exhausted before end of frame", "EOF: reading array data")
+    if isinstance(exc, (EOFError, struct.error, IndexError)) or any(
+        sign in str(exc) for sign in cut_off
+    ):
         return ModelLoadError(TRUNCATED)
     if isinstance(exc, ModuleNotFoundError) and exc.name:
         package = exc.name.partition(".")[0]

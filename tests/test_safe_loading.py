@@ -538,6 +538,17 @@ def test_truncated_file(serialiser: str, keep: float, fitted: dict[str, Any]) ->
         load_model_bytes(cut, "model.pkl")
 
 
+@pytest.mark.parametrize("serialiser", ["pickle-5", "joblib"])
+def test_a_file_cut_off_anywhere_is_called_cut_off(serialiser: str, fitted: dict[str, Any]) -> None:
+    raw = SERIALISERS[serialiser](fitted["pipeline_logistic"])
+    told = set()
+    for end in range(1, len(raw), 3):  # every third cut point (a third were "damaged" before)
+        with pytest.raises(ModelLoadError) as caught:
+            load_model_bytes(raw[:end], "model.pkl")
+        told.add(caught.value.user_message)
+    assert told == {TRUNCATED}
+
+
 @pytest.mark.parametrize(
     "raw",
     [
