@@ -88,13 +88,22 @@ def test_explain_writes_one_column_per_uploaded_column_and_adds_up(kind, tmp_pat
     np.testing.assert_allclose(total, expected_output, rtol=1e-4, atol=1e-5)
 
 
+def _refusal(model, X: pd.DataFrame, tmp_path, capsys) -> list[str]:
+    """``whybox explain`` on the saved model and data: exits 2; its error lines."""
+    from tests.conftest import error_lines
+
+    joblib.dump(model, tmp_path / "m.joblib")
+    X.to_csv(tmp_path / "d.csv", index=False)
+    args = ["explain", str(tmp_path / "m.joblib"), str(tmp_path / "d.csv")]
+    assert main([*args, "--out", str(tmp_path / "o.csv"), "--jobs", "1"]) == 2
+    return error_lines(capsys.readouterr().err.strip())
+
+
 @pytest.mark.parametrize("kind", ["isolation_forest", "one_class_svm_pipeline"])
 def test_anomaly_detectors_are_refused_with_the_reason(kind, tmp_path, capsys) -> None:
     from sklearn.ensemble import IsolationForest
     from sklearn.preprocessing import StandardScaler
     from sklearn.svm import OneClassSVM
-
-    from tests.conftest import error_lines
 
     X_, _ = make_regression(n_samples=120, n_features=4, random_state=0)
     X = pd.DataFrame(X_, columns=[f"f{j}" for j in range(4)])
@@ -103,11 +112,7 @@ def test_anomaly_detectors_are_refused_with_the_reason(kind, tmp_path, capsys) -
         if kind == "isolation_forest"
         else Pipeline([("scale", StandardScaler()), ("svm", OneClassSVM())])
     ).fit(X)
-    joblib.dump(model, tmp_path / "m.joblib")
-    X.to_csv(tmp_path / "d.csv", index=False)
-    args = ["explain", str(tmp_path / "m.joblib"), str(tmp_path / "d.csv")]
-    assert main([*args, "--out", str(tmp_path / "o.csv"), "--jobs", "1"]) == 2
-    lines = error_lines(capsys.readouterr().err.strip())
+    lines = _refusal(model, X, tmp_path, capsys)
     assert len(lines) == 1 and "anomaly detector" in lines[0], lines
 
 
@@ -117,18 +122,12 @@ def test_a_regressor_with_several_outputs_per_row_is_refused_with_the_reason(
     """A multi-quantile booster has predict; the refusal says why that is not enough."""
     import xgboost
 
-    from tests.conftest import error_lines
-
     X_, y = make_regression(n_samples=120, n_features=4, random_state=0)
     X = pd.DataFrame(X_, columns=[f"f{j}" for j in range(4)])
     model = xgboost.XGBRegressor(
         objective="reg:quantileerror", quantile_alpha=[0.1, 0.5, 0.9], n_estimators=5, n_jobs=1
     ).fit(X, y)
     assert model.predict(X).shape == (120, 3)
-    joblib.dump(model, tmp_path / "m.joblib")
-    X.to_csv(tmp_path / "d.csv", index=False)
-    args = ["explain", str(tmp_path / "m.joblib"), str(tmp_path / "d.csv")]
-    assert main([*args, "--out", str(tmp_path / "o.csv"), "--jobs", "1"]) == 2
-    lines = error_lines(capsys.readouterr().err.strip())
+    lines = _refusal(model, X, tmp_path, capsys)
     assert len(lines) == 1 and "gives 3 for each" in lines[0], lines
     assert "that has predict or predict_proba" not in lines[0]
