@@ -43,6 +43,7 @@ from explainers.fairness import (
 from explainers.loading import prepare
 from explainers.model_bundle import model_outputs
 from explainers.model_calls import run_model_task
+from explainers.naming import feature_label
 from explainers.performance import (
     Performance,
     SplitComparison,
@@ -408,7 +409,7 @@ def _fairness(
     reports = []
     for feature in features:
         groups = sensitive_groups(_ws.settings, data.frame, feature)
-        groups = groups.rename(names.get(feature, feature))
+        groups = groups.rename(feature_label(feature, names))
         rates = group_fairness(
             y_true, approved, groups, positive_label=True,
             positive_outcome=_ws.settings.favourable_text,

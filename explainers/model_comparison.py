@@ -730,7 +730,11 @@ def compare_models(
         for name, series in groups.items():
             fairness.append(
                 compare_fairness(
-                    truth, fa, fb, series.rename(name), positive_outcome=settings.favourable_text
+                    truth,
+                    fa,
+                    fb,
+                    series.rename(feature_label(name, settings.display_names)),
+                    positive_outcome=settings.favourable_text,
                 )
             )
     importance = None

@@ -38,6 +38,7 @@ from explainers.fairness import (
     group_fairness,
 )
 from explainers.model_bundle import ModelBundle, Task
+from explainers.naming import feature_label
 from explainers.performance import (
     Performance,
     SplitComparison,
@@ -189,7 +190,7 @@ def _fairness(
         if feature not in data.frame and feature not in {g.name for g in settings.groups}:
             continue
         groups = sensitive_groups(settings, data.frame, feature)
-        groups = groups.rename(display_names.get(feature, feature))
+        groups = groups.rename(feature_label(feature, display_names))
         rates = group_fairness(
             y_true, approved, groups, positive_label=True,
             positive_outcome=settings.favourable_text,

@@ -140,7 +140,7 @@ def test_fairness_on_the_loan_demo_compares_sex_and_age_bands() -> None:
     assert len(at.main.get("plotly_chart")) == 4  # rates and attribution per feature
     assert len(at.dataframe) == 2
     text = _texts(at)
-    assert "Unequal chances of being approved by age band" in text
+    assert "Unequal chances of being approved by Age band" in text  # the picker's name
     assert "within the four-fifths rule" in text  # sex
     assert "Small group: 65 and over" in text
     assert "What separates the groups of sex" in text

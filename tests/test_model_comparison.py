@@ -122,9 +122,9 @@ def test_fairness_side_by_side_equals_fairlearn(loan: dict) -> None:
         y_true=frame[LOAN.target], groups=groups, threshold_a=0.5, threshold_b=0.55, n_boot=50,
     )  # fmt: skip
     truth = loan["y"] == "good"
-    assert [f.feature for f in comparison.fairness] == ["sex", "age band"]
-    for fairness in comparison.fairness:
-        sensitive = groups[fairness.feature].astype(str)
+    assert [f.feature for f in comparison.fairness] == ["sex", "Age band"]  # as pages name them
+    for feature, fairness in zip(SETTINGS.sensitive, comparison.fairness, strict=True):
+        sensitive = groups[feature].astype(str)
         for result, outputs, threshold in ((fairness.a, a, 0.5), (fairness.b, b, 0.55)):
             decided = outputs[:, k] >= threshold
             frame_ = MetricFrame(
