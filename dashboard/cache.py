@@ -23,6 +23,11 @@ An uploaded model's digest carries the session it was uploaded in
 (``actions.uploaded(..., scope=...)``), so every cache entry computed with an
 uploaded model belongs to that session alone: a hostile model cannot hand one
 session's data to another through a shared cache entry.
+When that session ends, ``dashboard.session_reaper`` stops its sandboxes
+and drops its resources here (the model handle, the prepared data, the loaded
+workspace and its SHAP plan: what holds its files' bytes and frames). Datasets
+are kept in a :class:`~dashboard.frame_store.FrameStore`, whose ceiling is in
+bytes, not entries.
 """
 
 from __future__ import annotations
@@ -30,12 +35,15 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dashboard.frame_store import FrameStore
 from dashboard.operator_env import sandbox_required, trust_unknown_pickles
+from dashboard.session_reaper import REAPER
 from dashboard.state import UploadedFile, Workspace
 from explainers.data_loading import load_dataset, memory_budget_from_env
 from explainers.decision import Decision, plan_for, summarise_decision, worded
@@ -64,12 +72,19 @@ def _bundle(model_digest: str, filename: str, trust: bool, scope: str, _raw: byt
     if sandbox_required() and scope:  # an upload (the bundled demos are whybox's own)
         require_contained()
     keep_a_spare()  # the next upload then finds a sandbox that has done its imports
-    return load_model(_raw, filename, trust_unknown=trust, sandboxed=True, scope=scope)
+    bundle = load_model(_raw, filename, trust_unknown=trust, sandboxed=True, scope=scope)
+    _free_with_session(scope, _bundle, model_digest, filename, trust, scope, b"")
+    return bundle
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _frame(data_digest: str, filename: str, budget: int, _raw: bytes) -> pd.DataFrame:
-    return load_dataset(_raw, filename, memory_budget=budget)
+def _free_with_session(scope: str, cached: Any, *key: object) -> None:
+    """Drop the entry ``cached(*key)`` when session ``scope`` ends (``_`` arguments are not
+    part of a key, so any value stands in for them): resources hold uploads' bytes and frames.
+    """
+    REAPER.watch(scope, lambda: cached.clear(*key))
+
+
+_FRAMES = FrameStore()
 
 
 def bundle(ws: Workspace) -> ModelBundle:
@@ -79,7 +94,11 @@ def bundle(ws: Workspace) -> ModelBundle:
 
 def dataset(upload: UploadedFile) -> pd.DataFrame:
     """An uploaded dataset as read (all columns)."""
-    return _frame(upload.digest, upload.name, memory_budget(), upload.raw)
+    budget = memory_budget()
+    return _FRAMES.get(
+        f"{upload.digest}/{upload.name}/{budget}",
+        lambda: load_dataset(upload.raw, upload.name, memory_budget=budget),
+    )
 
 
 def model_of(upload: UploadedFile) -> ModelBundle:
@@ -148,11 +167,13 @@ class Loaded:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _prepared(key: str, _ws: Workspace) -> PreparedData:
+    _free_with_session(_ws.model.scope, _prepared, key, None)
     return prepare(bundle(_ws), frame(_ws), target=_ws.target)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _loaded(key: str, settings_key: str, _ws: Workspace) -> Loaded:
+    _free_with_session(_ws.model.scope, _loaded, key, settings_key, None)
     data = _prepared(key, _ws)
     output = data.bundle.output_index(_ws.output_label)
     label = _ws.settings.favourable or data.bundle.output_labels[output]
@@ -191,6 +212,7 @@ def explained_rows(ws: Workspace) -> pd.DataFrame:
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _shap_plan(key: str, output: int, _lw: Loaded) -> ShapPlan:
+    _free_with_session(_lw.workspace.model.scope, _shap_plan, key, output, None)
     return run_model_task(_lw.bundle, plan_for, _lw.prepared.X, output=output)
 
 

@@ -22,7 +22,8 @@ large frames a request carries are sent once per sandbox
 A crash, a hang or a limit costs only that model: the next call starts a new
 sandbox from the same bytes. Sandboxes are kept in a least-recently-used set
 (:data:`MAX_LIVE` at most), stopped after :data:`IDLE_STOP_S` idle seconds,
-and killed when this process exits. One spare sandbox is kept started, so a
+and killed when this process exits; :func:`stop_scope` stops a session's
+sandboxes when it ends (``dashboard.session_reaper``). One spare sandbox is kept started, so a
 model loads without waiting for a fresh process's imports.
 """
 
@@ -530,12 +531,13 @@ class SandboxedModel:
     instead of running a model on the server.
     """
 
-    __slots__ = ("key", "source", "jobs")
+    __slots__ = ("key", "source", "jobs", "scope")
 
-    def __init__(self, key: str, source: ModelSource, jobs: int | None) -> None:
+    def __init__(self, key: str, source: ModelSource, jobs: int | None, scope: str = "") -> None:
         self.key = key
         self.source = source
         self.jobs = jobs
+        self.scope = scope
 
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(
@@ -608,6 +610,7 @@ class _Registry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._live: OrderedDict[str, Sandbox] = OrderedDict()
+        self._scopes: dict[str, str] = {}  # model key -> the session it belongs to
         self._starting: dict[str, threading.Lock] = {}
         self._spare: Sandbox | None = None
         self._spare_jobs: int | None = None
@@ -651,16 +654,19 @@ class _Registry:
             except BaseException:
                 sandbox.stop()
                 raise
-            self.add(handle.key, sandbox)
+            self.add(handle.key, sandbox, handle.scope)
             return sandbox
 
-    def add(self, key: str, sandbox: Sandbox) -> None:
+    def add(self, key: str, sandbox: Sandbox, scope: str) -> None:
         with self._lock:
             old = self._live.pop(key, None)
             self._live[key] = sandbox
+            self._scopes[key] = scope
             evicted = []
             while len(self._live) > MAX_LIVE:
-                evicted.append(self._live.popitem(last=False)[1])
+                evicted_key, evicted_sandbox = self._live.popitem(last=False)
+                self._scopes.pop(evicted_key, None)
+                evicted.append(evicted_sandbox)
             self._start_reaper()
         for stale in [*evicted, *([old] if old is not None and old is not sandbox else [])]:
             stale.stop()
@@ -676,14 +682,31 @@ class _Registry:
             now = time.monotonic()
             with self._lock:
                 idle = [k for k, s in self._live.items() if now - s.last_used > IDLE_STOP_S]
-                stopped = [self._live.pop(k) for k in idle]
-            for sandbox in stopped:
-                sandbox.stop()
+            self._stop_keys(idle)
+
+    def _stop_keys(self, keys: list[str]) -> int:
+        with self._lock:
+            stopped = [self._live.pop(k) for k in keys if k in self._live]
+            for key in keys:
+                self._scopes.pop(key, None)
+        for sandbox in stopped:
+            sandbox.stop()
+        return len(stopped)
+
+    def stop_scope(self, scope: str) -> int:
+        with self._lock:
+            keys = [k for k, owner in self._scopes.items() if owner == scope]
+        return self._stop_keys(keys)
+
+    def live_scopes(self) -> set[str]:
+        with self._lock:
+            return {self._scopes[k] for k in self._live if k in self._scopes}
 
     def stop_all(self) -> None:
         with self._lock:
             everything = [*self._live.values(), *([self._spare] if self._spare else [])]
             self._live.clear()
+            self._scopes.clear()
             self._spare = None
         for sandbox in everything:
             sandbox.stop()
@@ -740,14 +763,15 @@ def load_contained(
     """
     digest = hashlib.sha256(raw).hexdigest()
     key = hashlib.sha256(f"{scope}\0{digest}\0{trust_unknown}\0{jobs}".encode()).hexdigest()
-    handle = SandboxedModel(key, ModelSource(raw, filename, trust_unknown, max_bytes), jobs)
+    source = ModelSource(raw, filename, trust_unknown, max_bytes)
+    handle = SandboxedModel(key, source, jobs, scope)
     sandbox = _REGISTRY.take_spare(jobs)
     try:
         bundle = load(sandbox, handle.source, handle.bundle_factory)
     except BaseException:
         sandbox.stop()
         raise
-    _REGISTRY.add(key, sandbox)
+    _REGISTRY.add(key, sandbox, scope)
     if not isinstance(bundle, ModelBundle):
         raise SandboxCrashed(CRASHED_LOADING)
     return bundle
@@ -767,6 +791,19 @@ def start_spare(jobs: int | None = None, *, keep: bool = True) -> None:
 def keep_a_spare() -> None:
     """From now on, start a new spare sandbox each time one is taken (a dashboard's habit)."""
     _REGISTRY.keep_spare = True
+
+
+def stop_scope(scope: str) -> int:
+    """Stop the live sandboxes of the models uploaded in ``scope`` (a session); how many.
+
+    A handle of that scope still works: its next call starts a sandbox again.
+    """
+    return _REGISTRY.stop_scope(scope)
+
+
+def live_scopes() -> set[str]:
+    """The scopes (sessions) that have a live sandbox now ("" for whybox's own demos)."""
+    return _REGISTRY.live_scopes()
 
 
 def stop_all() -> None:

@@ -55,11 +55,12 @@ _BUSY = """() => {
 
 @dataclass(frozen=True, slots=True)
 class Server:
-    """A running dashboard: its address, when it was started, where it logs."""
+    """A running dashboard: its address, when it was started, where it logs, its process id."""
 
     url: str
     started_at: float
     log: Path
+    pid: int
 
 
 def free_port() -> int:
@@ -78,14 +79,20 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def streamlit_server(*, demo: bool, log: Path, trust: bool = False) -> Iterator[Server]:
+def streamlit_server(
+    *, demo: bool, log: Path, trust: bool = False, env: dict[str, str] | None = None
+) -> Iterator[Server]:
     """Start ``streamlit run dashboard/app.py`` on 127.0.0.1, wait for health, always stop it.
 
-    ``trust`` is the operator's ``--trust-unknown-pickles`` (payload tests only).
+    ``trust`` is the operator's ``--trust-unknown-pickles`` (payload tests only);
+    ``env`` adds other operator settings.
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, DEMO_ENV: "1" if demo else "0", TRUST_ENV: "1" if trust else "0"}
+    env = {
+        **os.environ, DEMO_ENV: "1" if demo else "0", TRUST_ENV: "1" if trust else "0",
+        **(env or {}),
+    }  # fmt: skip
     command = [
         sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
         "--server.headless", "true",
@@ -108,7 +115,7 @@ def streamlit_server(*, demo: bool, log: Path, trust: bool = False) -> Iterator[
                     f"(exit status {process.poll()}); its log:\n{log.read_text(encoding='utf-8')}"
                 )
             time.sleep(0.2)
-        yield Server(url=url, started_at=started_at, log=log)
+        yield Server(url=url, started_at=started_at, log=log, pid=process.pid)
     finally:
         process.terminate()
         try:

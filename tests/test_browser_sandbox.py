@@ -7,6 +7,7 @@ server. One session uploads them while another uses the loan demo.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -168,3 +169,64 @@ def test_text_a_sandbox_sends_back_is_shown_as_text_and_fetches_nothing(
     page.wait_for_timeout(500)
     assert requests == ["/control.png"]
     page.context.close()
+
+
+def _sandboxes_of(server: Server) -> set[int]:
+    """Process ids of the sandboxes the server started (through bubblewrap)."""
+    parents: dict[int, int] = {}
+    workers = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:  # it ended while we looked
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        if b"explainers.sandbox_worker" in command:
+            workers.add(int(entry.name))
+
+    def descends(pid: int) -> bool:
+        while pid > 1:
+            pid = parents.get(pid, 0)
+            if pid == server.pid:
+                return True
+        return False
+
+    # a sandbox forks its own workers for long jobs: count each sandbox once
+    return {pid for pid in workers if descends(pid) and parents.get(pid) not in workers}
+
+
+def test_a_closed_session_stops_its_models_sandbox(browser: Browser, tmp_path: Path) -> None:
+    from dashboard.session_reaper import GRACE_ENV
+    from explainers.sandbox import IDLE_STOP_S
+    from tests.browser_support import upload_model
+    from tests.conftest import SAMPLES
+
+    log = ARTIFACTS / "server-sessions.log"
+    with streamlit_server(demo=False, log=log, env={GRACE_ENV: "2"}) as server:
+        data = tmp_path / "applicants.csv"
+        pd.read_csv(SAMPLES / "german_credit.csv").head(200).to_csv(data, index=False)
+        contexts = [browser.new_context(viewport=VIEWPORT) for _ in range(2)]
+        a, b = (context.new_page() for context in contexts)
+        open_app(a, server)
+        upload_model(a, SAMPLES / "loan_model.joblib", data, target="creditability")
+        open_app(b, server)
+        upload_model(b, SAMPLES / "loan_model.joblib", data, target="creditability")
+        deadline = time.monotonic() + 60
+        while len(_sandboxes_of(server)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.5)  # the spare that replaces the one b's model took is starting
+        with_both = _sandboxes_of(server)  # one per session, and the spare
+        assert len(with_both) == 3, with_both
+        contexts[0].close()  # session a ends
+        deadline = time.monotonic() + 60
+        while len(_sandboxes_of(server)) >= len(with_both) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        left = _sandboxes_of(server)
+        assert len(left) == len(with_both) - 1, (with_both, left)  # long before IDLE_STOP_S
+        assert time.monotonic() - server.started_at < IDLE_STOP_S
+        go_to(b, "One decision")  # the session still open keeps its model
+        wait_for_charts(b, 2, "One decision after another session ended")
+        assert_clean(b, "the open session after another ended")
+        contexts[1].close()
