@@ -52,8 +52,13 @@ class FrameStore:
                 if key in self._frames:
                     self._frames.move_to_end(key)
                     return self._frames[key][0].copy(deep=False)
-            frame = read()
-            with self._lock:
+            try:
+                frame = read()
+            except BaseException:
+                with self._lock:
+                    self._loading.pop(key, None)
+                raise
+            with self._lock:  # kept before the key's lock goes: later callers find the frame
                 self._frames[key] = (frame, frame_bytes(frame))
                 self._shrink(keep=key)
                 self._loading.pop(key, None)
