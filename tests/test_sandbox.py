@@ -247,10 +247,12 @@ def test_a_failing_prediction_is_told_in_whybox_words_and_its_text_only_logged(
     with caplog.at_level("INFO", logger="whybox.sandbox"):
         with pytest.raises(ExplainerError) as caught:
             run_model_task(handle, model_outputs, pd.DataFrame({"x0": [0.0, 1.0]}))
+        # the sandbox's stderr reaches the log on its own thread, maybe after the reply: wait
+        # while the INFO level still holds (it used to be reset first, which made this flaky)
+        deadline = time.monotonic() + 20
+        while secret not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.1)
     assert (caught.value.user_message, caught.value.hint) == (PREDICT_FAILED, PREDICT_FAILED_HINT)
-    deadline = time.monotonic() + 20  # the sandbox's stderr reaches the log on its own thread
-    while secret not in caplog.text and time.monotonic() < deadline:
-        time.sleep(0.1)
     assert secret in caplog.text  # the detail is for the operator
 
 
