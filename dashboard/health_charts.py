@@ -141,30 +141,34 @@ def confusion_matrix_figure(result: BinaryPerformance | MulticlassPerformance) -
     )
 
 
-def roc_curve_figure(result: BinaryPerformance) -> go.Figure:
-    """ROC curve with the chance diagonal; the legend gives the AUC."""
-    _check(result, BinaryPerformance, "roc_curve_figure")
+def _diagonal_figure(ideal: str, model: go.Scatter) -> go.Figure:
+    """A dashed black line from (0, 0) to (1, 1) named ``ideal``, then the model's line."""
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
             x=[0, 1],
             y=[0, 1],
             mode="lines",
-            name="Guessing at random",
+            name=ideal,
             line={"color": OKABE_ITO["black"], "dash": "dash"},
         )
     )
-    fig.add_trace(
-        go.Scatter(
-            x=result.roc_fpr,
-            y=result.roc_tpr,
-            mode="lines",
-            name=f"Model (AUC {result.roc_auc:.3f})",
-            line={"color": OKABE_ITO["blue"]},
-        )
+    fig.add_trace(model)
+    return fig
+
+
+def roc_curve_figure(result: BinaryPerformance) -> go.Figure:
+    """ROC curve with the chance diagonal; the legend gives the AUC."""
+    _check(result, BinaryPerformance, "roc_curve_figure")
+    model = go.Scatter(
+        x=result.roc_fpr,
+        y=result.roc_tpr,
+        mode="lines",
+        name=f"Model (AUC {result.roc_auc:.3f})",
+        line={"color": OKABE_ITO["blue"]},
     )
     return layout(
-        fig,
+        _diagonal_figure("Guessing at random", model),
         title="How well the model separates the two classes (ROC curve)",
         x_title=f"Share of not-{result.positive_label} wrongly predicted {result.positive_label}",
         y_title=f"Share of {result.positive_label} correctly predicted",
@@ -174,28 +178,17 @@ def roc_curve_figure(result: BinaryPerformance) -> go.Figure:
 def calibration_figure(result: BinaryPerformance) -> go.Figure:
     """Predicted probability against observed frequency, per bin, with the ideal line."""
     _check(result, BinaryPerformance, "calibration_figure")
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=[0, 1],
-            y=[0, 1],
-            mode="lines",
-            name="Perfectly calibrated",
-            line={"color": OKABE_ITO["black"], "dash": "dash"},
-        )
+    model = go.Scatter(
+        x=result.calibration_predicted,
+        y=result.calibration_observed,
+        mode="lines+markers",
+        name="Model",
+        customdata=result.calibration_count,
+        hovertemplate="Predicted %{x:.2f}<br>Observed %{y:.2f}<br>%{customdata} rows"
+        "<extra></extra>",
+        line={"color": OKABE_ITO["blue"]},
     )
-    fig.add_trace(
-        go.Scatter(
-            x=result.calibration_predicted,
-            y=result.calibration_observed,
-            mode="lines+markers",
-            name="Model",
-            customdata=result.calibration_count,
-            hovertemplate="Predicted %{x:.2f}<br>Observed %{y:.2f}<br>%{customdata} rows"
-            "<extra></extra>",
-            line={"color": OKABE_ITO["blue"]},
-        )
-    )
+    fig = _diagonal_figure("Perfectly calibrated", model)
     fig.update_xaxes(range=[0, 1])
     fig.update_yaxes(range=[0, 1])
     return layout(
