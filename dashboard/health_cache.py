@@ -187,35 +187,34 @@ def _test_source(ws: Workspace) -> Source:
     return Source(ws.data, ws.data.name)
 
 
-def training_source(ws: Workspace) -> Source | None:
-    """The data the model learned from: uploaded, a split, or the demo's (the cohort's rows)."""
-    source = _training_source(ws)
+def _extra_source(
+    ws: Workspace, key: str, demo_attribute: str, split: Source | None = None
+) -> Source | None:
+    """The upload stored under ``key``, else ``split``, else the demo's file (the cohort's rows)."""
+    upload = stored(ws, key)
+    if isinstance(upload, UploadedFile):
+        source: Source | None = Source(upload, upload.name)
+    elif split is not None:
+        source = split
+    else:
+        demo = _demo_file(ws, demo_attribute)
+        source = None if demo is None else Source(demo, f"{demo.name} (demo)")
     return None if source is None else replace(source, cohort=cohort_state.active())
 
 
-def _training_source(ws: Workspace) -> Source | None:
-    upload, split = stored(ws, TRAINING_DATA), stored(ws, SPLIT)
-    if isinstance(upload, UploadedFile):
-        return Source(upload, upload.name)
+def training_source(ws: Workspace) -> Source | None:
+    """The data the model learned from: uploaded, a split, or the demo's (the cohort's rows)."""
+    split = stored(ws, SPLIT)
+    marked = None
     if isinstance(split, tuple):
         column, train, _ = split
-        return Source(ws.data, f"rows of {ws.data.name} marked {train!r}", (column, train))
-    demo_train = _demo_file(ws, "train_file")
-    return None if demo_train is None else Source(demo_train, f"{demo_train.name} (demo)")
+        marked = Source(ws.data, f"rows of {ws.data.name} marked {train!r}", (column, train))
+    return _extra_source(ws, TRAINING_DATA, "train_file", marked)
 
 
 def current_source(ws: Workspace) -> Source | None:
     """The data the model sees now: uploaded, or the demo's shifted sample (the cohort's rows)."""
-    source = _current_source(ws)
-    return None if source is None else replace(source, cohort=cohort_state.active())
-
-
-def _current_source(ws: Workspace) -> Source | None:
-    upload = stored(ws, CURRENT_DATA)
-    if isinstance(upload, UploadedFile):
-        return Source(upload, upload.name)
-    demo_current = _demo_file(ws, "current_file")
-    return None if demo_current is None else Source(demo_current, f"{demo_current.name} (demo)")
+    return _extra_source(ws, CURRENT_DATA, "current_file")
 
 
 def reference_source(ws: Workspace) -> Source:
