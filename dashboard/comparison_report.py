@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from dashboard import charts, compare_charts
-from dashboard.report import _CSS, _PLOT_CONFIG, SYSTEM_FONTS, _offline_plotlyjs
+from dashboard.report import _HTML_END, _PLOT_CONFIG, SYSTEM_FONTS, _html_start
 from explainers.model_comparison import CONFIDENCE, ModelComparison, RowComparison
 from explainers.reasons import Reasons
 
@@ -51,13 +51,7 @@ def comparison_html(comparison: ModelComparison, rows: Sequence[RowComparison] =
     title = "Two models compared"
     d = comparison.disagreements
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(title)}</title>",
-        f"<style>{_CSS}{_EXTRA_CSS}</style>",
-        f"<script>{_offline_plotlyjs()}</script>",
-        "</head><body><main>",
+        *_html_start(title, _EXTRA_CSS),
         f'<header><p class="kicker">{esc(comparison.data_name)}, {d.n_rows:,} rows</p>',
         f"<h1>{esc(title)}</h1><p>{esc(a)}<br>{esc(b)}</p></header>",
         "<h2>Where they decide differently</h2>",
@@ -130,11 +124,7 @@ def comparison_html(comparison: ModelComparison, rows: Sequence[RowComparison] =
         parts.append(f'<p class="note">The first {MAX_TABLE_ROWS} of {d.n_differ:,}.</p>')
     for row in rows:
         parts.append(_row_details(row, comparison))
-    parts += [
-        "<footer>Made by whybox on this computer; nothing in this report was sent to an "
-        "outside service. The page works offline.</footer>",
-        "</main></body></html>",
-    ]
+    parts += _HTML_END
     return "\n".join(parts)
 
 

@@ -23,11 +23,11 @@ from fpdf.fonts import FontFace
 
 from dashboard import analysis_charts, chart_style, charts, health_charts
 from dashboard.report import (
-    _CSS,
+    _HTML_END,
     _PLOT_CONFIG,
     SYSTEM_FONTS,
     _fit,
-    _offline_plotlyjs,
+    _html_start,
     _ReportPDF,
     _rgb,
 )
@@ -360,13 +360,7 @@ def model_report_html(summary: ModelSummary) -> str:
     esc = html.escape
     title = f"Model report: {summary.card.model_name}"
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(title)}</title>",
-        f"<style>{_CSS}{_EXTRA_CSS}</style>",
-        f"<script>{_offline_plotlyjs()}</script>",
-        "</head><body><main>",
+        *_html_start(title, _EXTRA_CSS),
         f'<header><p class="kicker">{esc(summary.card.model_type)}</p>',
         f"<h1>{esc(title)}</h1></header>",
     ]
@@ -377,11 +371,7 @@ def model_report_html(summary: ModelSummary) -> str:
         parts += [_table_html(t) for t in section.tables if not isinstance(t, Bars)]
         parts += [f'<div class="chart">{_figure_html(fig)}</div>' for fig in section.figures]
         parts += [f'<p class="note">{esc(text)}</p>' for text in section.notes if text]
-    parts += [
-        "<footer>Made by whybox on this computer; nothing in this report was sent to an "
-        "outside service. The page works offline.</footer>",
-        "</main></body></html>",
-    ]
+    parts += _HTML_END
     return "\n".join(parts)
 
 

@@ -111,13 +111,7 @@ def report_html(summary: Decision, *, challenger: Decision | None = None) -> str
     reasons = summary.reasons
     tone = {True: "favourable", False: "unfavourable", None: "neutral"}[reasons.favourable]
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(_title(summary))}</title>",
-        f"<style>{_CSS}</style>",
-        f"<script>{_offline_plotlyjs()}</script>",
-        "</head><body><main>",
+        *_html_start(_title(summary)),
         f'<header><p class="kicker">{esc(summary.provenance.model_name)}</p>',
         f"<h1>{esc(_title(summary))}</h1></header>",
         f'<section class="decision {tone}"><p class="outcome">{esc(_outcome(summary))}</p>',
@@ -154,9 +148,7 @@ def report_html(summary: Decision, *, challenger: Decision | None = None) -> str
         '<table class="about">',
         *(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in _about(summary)),
         "</table>",
-        "<footer>Made by whybox on this computer; nothing in this report was sent to an "
-        "outside service. The page works offline.</footer>",
-        "</main></body></html>",
+        *_HTML_END,
     ]
     return "\n".join(parts)
 
@@ -330,6 +322,27 @@ def _chart_html(summary: Decision) -> str:
     fig.update_xaxes(title=escape_plotly(f"{breakdown.output_label} ({_score_unit(summary)})"))
     fig.update_layout(font=dict(family=SYSTEM_FONTS, size=13), margin=dict(l=10, r=40, t=50, b=40))
     return pio.to_html(fig, include_plotlyjs=False, full_html=False, config=_PLOT_CONFIG)
+
+
+_HTML_END = (
+    "<footer>Made by whybox on this computer; nothing in this report was sent to an "
+    "outside service. The page works offline.</footer>",
+    "</main></body></html>",
+)
+"""How every report page ends, after :func:`_html_start` and its content."""
+
+
+def _html_start(title: str, extra_css: str = "") -> list[str]:
+    """A report page up to ``<main>``: its title, inline CSS and the embedded plotly.js."""
+    return [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title>",
+        f"<style>{_CSS}{extra_css}</style>",
+        f"<script>{_offline_plotlyjs()}</script>",
+        "</head><body><main>",
+    ]
 
 
 @functools.cache
