@@ -9,7 +9,7 @@ from dashboard import actions, charts, compare_cache, compare_charts, decision_v
 from dashboard.comparison_report import comparison_html
 from dashboard.state import Workspace
 from dashboard.text import escape_markdown as md
-from dashboard.views import explain_chart, show_error
+from dashboard.views import explain_chart, report_buttons, show_error
 from explainers.csv_output import to_csv_text
 from explainers.errors import ExplainerError
 from explainers.model_comparison import CONFIDENCE, ModelComparison, RowComparison
@@ -119,13 +119,10 @@ def show_differences(
         return
     show_row(pair, comparison)
     st.markdown("**Report for this decision, with both models** (opens offline)")
-    for col, fmt in zip(st.columns([1, 1, 2])[:2], ("html", "pdf"), strict=True):
-        col.download_button(
-            f"Download {fmt.upper()}",
-            data=lambda fmt=fmt: report_cache.report_bytes(ws, row_id, fmt, challenger=challenger),
-            file_name=f"decision-report-two-models-{row_id}.{fmt}", mime=report_cache.MIME[fmt],
-            on_click="ignore", icon=":material/download:", key=f"cmp_report_{fmt}",
-        )  # fmt: skip
+    report_buttons(
+        lambda fmt: report_cache.report_bytes(ws, row_id, fmt, challenger=challenger),
+        stem=f"decision-report-two-models-{row_id}", key="cmp_report", mime=report_cache.MIME,
+    )  # fmt: skip
 
 
 def show_row(pair: RowComparison, comparison: ModelComparison) -> None:

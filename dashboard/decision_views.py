@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboard import cache, charts, cohort_state, health_cache, report_cache, state
 from dashboard.text import escape_markdown as md
-from dashboard.views import explain_chart
+from dashboard.views import explain_chart, report_buttons
 from explainers.decision import Decision
 from explainers.reasons import Reasons
 from explainers.recourse import RecourseResult
@@ -201,15 +201,7 @@ def presenter_view(decision: Decision) -> None:
 def report_downloads(ws: state.Workspace, row_id: object) -> None:
     """Download buttons for this decision's report (built only when clicked)."""
     st.markdown("**Report for this decision** (opens offline; nothing is sent anywhere)")
-    html_col, pdf_col, _ = st.columns([1, 1, 2])
-    stem = f"decision-report-row-{row_id}"
-    for col, fmt, label in ((html_col, "html", "Download HTML"), (pdf_col, "pdf", "Download PDF")):
-        col.download_button(
-            label,
-            data=lambda fmt=fmt: report_cache.report_bytes(ws, row_id, fmt),
-            file_name=f"{stem}.{fmt}",
-            mime=report_cache.MIME[fmt],
-            on_click="ignore",
-            icon=":material/download:",
-            key=f"report_{fmt}",
-        )
+    report_buttons(
+        lambda fmt: report_cache.report_bytes(ws, row_id, fmt),
+        stem=f"decision-report-row-{row_id}", key="report", mime=report_cache.MIME,
+    )  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.state import Workspace
-from dashboard.views import show_error
+from dashboard.views import report_buttons, show_error
 from explainers.errors import ExplainerError
 
 READY = "whybox.model_report_ready"
@@ -40,14 +40,7 @@ def model_report_downloads(ws: Workspace) -> None:
     except ExplainerError as error:
         show_error(error)
         return
-    html_col, pdf_col, _ = st.columns([1, 1, 2])
-    for col, fmt, label in ((html_col, "html", "Download HTML"), (pdf_col, "pdf", "Download PDF")):
-        col.download_button(
-            label,
-            data=lambda fmt=fmt: model_report_cache.model_report_bytes(ws, sources, fmt),
-            file_name=f"model-report.{fmt}",
-            mime=model_report_cache.MIME[fmt],
-            on_click="ignore",
-            icon=":material/download:",
-            key=f"model_report_{fmt}",
-        )
+    report_buttons(
+        lambda fmt: model_report_cache.model_report_bytes(ws, sources, fmt),
+        stem="model-report", key="model_report", mime=model_report_cache.MIME,
+    )  # fmt: skip

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -12,6 +14,9 @@ from explainers.errors import ExplainerError
 from explainers.loading import PreparedData
 from explainers.model_bundle import ModelBundle
 from explainers.model_formats import HOW_TO_SAVE
+
+if TYPE_CHECKING:  # the report layer (fpdf) loads only on the pages that offer a report
+    from dashboard.report_cache import ReportFormat
 
 NO_MODEL = "No model is loaded yet."
 UNEXPECTED = (
@@ -78,6 +83,23 @@ def require_probabilities(bundle: ModelBundle) -> None:
 def explain_chart(text: str) -> None:
     """One sentence under a chart saying what it shows (it names columns: escaped)."""
     st.caption(md(text))
+
+
+def report_buttons(
+    make: Callable[[ReportFormat], bytes], *, stem: str, key: str, mime: Mapping[str, str]
+) -> None:
+    """HTML and PDF download buttons side by side; ``make(fmt)`` builds a file on its click."""
+    formats: tuple[ReportFormat, ...] = ("html", "pdf")
+    for col, fmt in zip(st.columns([1, 1, 2])[:2], formats, strict=True):
+        col.download_button(
+            f"Download {fmt.upper()}",
+            data=lambda fmt=fmt: make(fmt),
+            file_name=f"{stem}.{fmt}",
+            mime=mime[fmt],
+            on_click="ignore",
+            icon=":material/download:",
+            key=f"{key}_{fmt}",
+        )
 
 
 def sidebar_summary() -> None:
