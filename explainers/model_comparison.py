@@ -39,7 +39,7 @@ from explainers.decision_settings import DecisionSettings
 from explainers.errors import DataValidationError
 from explainers.fairness import GroupFairness, group_fairness
 from explainers.model_bundle import ModelBundle, Task
-from explainers.naming import feature_label
+from explainers.naming import counted, feature_label
 from explainers.reasons import Reasons, explain_in_words, probability_view
 from explainers.results import Attribution, global_importance
 
@@ -657,8 +657,8 @@ def find_disagreements(
     yes, no = settings.favourable_text, settings.unfavourable_text
     if task == "binary":
         sentences = (
-            f"{only_b:,} {noun} {yes} by the challenger and {no} by the champion.",
-            f"{only_a:,} {noun} {yes} by the champion and {no} by the challenger.",
+            f"{counted(only_b, noun)} {yes} by the challenger and {no} by the champion.",
+            f"{counted(only_a, noun)} {yes} by the champion and {no} by the challenger.",
             f"The two agree on {n - int(differs.sum()):,} of {n:,} {noun}.",
         )
     else:

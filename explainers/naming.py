@@ -24,3 +24,27 @@ def feature_label(feature: str, display_names: Mapping[str, str] | None = None) 
     words = feature.replace("_", " ").strip()
     abbreviated = len(words) <= 3 or any(c.isdigit() or c.isupper() for c in words)
     return words if abbreviated else words[:1].upper() + words[1:]
+
+
+def counted(n: int, plural: str) -> str:
+    """``n`` and the noun, singular when ``n`` is 1 ("1 applicant", "2 applicants").
+
+    The settings name rows in the plural only; the singular drops a final "s"
+    ("ies" becomes "y", "people" becomes "person"); other words are kept.
+
+    Examples
+    --------
+    >>> counted(1, "applicants"), counted(1, "companies"), counted(1, "people"), counted(3, "rows")
+    ('1 applicant', '1 company', '1 person', '3 rows')
+    """
+    if n != 1:
+        return f"{n:,} {plural}"
+    words = plural.rsplit(" ", 1)
+    last = words[-1]
+    if last.lower() == "people":
+        last = last[0] + "erson"
+    elif last.endswith("ies") and len(last) > 4:
+        last = last[:-3] + "y"
+    elif last.endswith("s") and not last.endswith("ss"):
+        last = last[:-1]
+    return f"1 {' '.join([*words[:-1], last])}"

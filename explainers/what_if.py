@@ -1,4 +1,4 @@
-"""What-if editing: which control fits each column, and applying edits to a row."""
+"""What-if editing: which control fits each column, applying edits to a row, the new decision."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from explainers.decision_settings import DecisionSettings
 from explainers.encoding import is_categorical
+from explainers.model_bundle import Task
+from explainers.model_comparison import decide
+from explainers.results import FloatArray
 
 ControlKind = Literal["slider_int", "slider_float", "select"]
 
@@ -125,3 +129,36 @@ def changed_columns(row: pd.DataFrame, edited: pd.DataFrame) -> list[str]:
         if not (pd.isna(before) and pd.isna(after)) and before != after:
             changed.append(str(column))
     return changed
+
+
+def outcome_sentence(
+    settings: DecisionSettings,
+    task: Task,
+    outputs: FloatArray,
+    favourable: int,
+    *,
+    changed: bool,
+) -> str:
+    """The decision for the original row (``outputs[0]``) and the edited one (``outputs[1]``).
+
+    Worded with the decision settings: their outcome words, their threshold
+    (binary) and their score name.
+
+    Examples
+    --------
+    >>> s = DecisionSettings(favourable_text="approved", unfavourable_text="refused")
+    >>> outcome_sentence(s, "binary", np.array([[0.6, 0.4], [0.3, 0.7]]), 1, changed=True)
+    'The decision changes from refused to approved (threshold 0.50 on the score).'
+    """
+    decided = decide(outputs, task=task, favourable_index=favourable, threshold=settings.threshold)
+    before, after = (settings.outcome_text(bool(d == favourable)) for d in decided)
+    rule = (
+        f" (threshold {settings.threshold:.2f} on the {settings.score_name})"
+        if task == "binary"
+        else ""
+    )
+    if changed and before != after:
+        return f"The decision changes from {before} to {after}{rule}."
+    if changed:
+        return f"The decision stays {after}{rule}."
+    return f"Decision: {after}{rule}."

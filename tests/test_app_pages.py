@@ -154,3 +154,42 @@ def test_overview_caption_counts_the_columns_shown() -> None:
     )
     assert describe_importance(six, top_n=8).startswith("The six columns that move")
     assert describe_importance(six.top(1), top_n=8).startswith("The column that moves")
+
+
+def test_what_if_words_the_decision_as_the_settings_do_and_as_the_model_decides() -> None:
+    import joblib
+
+    from tests.conftest import SAMPLES
+
+    ws = demo_workspace("loan")
+    model = joblib.load(SAMPLES / "loan_model.joblib")  # whybox's own file: trusted here
+    good = list(model.classes_).index("good")
+    at = _app(ws)
+    at.switch_page("screens/what_if.py").run()
+    row = cache.frame(ws).loc[[at.selectbox(key="row_pick").value]]
+    row = row.drop(columns=[ws.target])
+    texts = [shown(m.value) for m in at.markdown]
+
+    def outcome(frame: pd.DataFrame) -> str:
+        return "approved" if model.predict_proba(frame)[0, good] >= 0.5 else "refused"
+
+    rule = "(threshold 0.50 on the approval score)"
+    assert f"Decision: {outcome(row)} {rule}." in texts
+    checking = next(s for s in at.selectbox if s.label == "Checking account")
+    column = "status_of_existing_checking_account"
+    key = f"whatif_{row.index[0]}_{column}"
+    tried = 0
+    for option in checking.options:
+        checking.set_value(option).run()
+        edited = row.assign(**{column: at.session_state[key]})  # the value, not its label
+        checking = next(s for s in at.selectbox if s.label == "Checking account")
+        if edited[column].iloc[0] == row[column].iloc[0]:
+            continue
+        tried += 1
+        texts = [shown(m.value) for m in at.markdown]
+        if outcome(edited) != outcome(row):
+            expected = f"The decision changes from {outcome(row)} to {outcome(edited)} {rule}."
+        else:
+            expected = f"The decision stays {outcome(row)} {rule}."
+        assert expected in texts, (option, texts)
+    assert tried == len(checking.options) - 1

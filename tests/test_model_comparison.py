@@ -283,3 +283,16 @@ def test_cli_report_with_a_challenger(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(argv) == 2
     err = error_lines(capsys.readouterr().err.strip())
     assert len(err) == 1 and err[0].startswith("error: The dataset is missing"), err
+
+
+def test_one_disagreement_is_worded_in_the_singular() -> None:
+    a = np.array([[0.6, 0.4], [0.3, 0.7], [0.8, 0.2]])
+    b = np.array([[0.4, 0.6], [0.3, 0.7], [0.8, 0.2]])  # only the first row changes side
+    result = find_disagreements(
+        [0, 1, 2], a, b, task="binary", class_labels=("bad", "good"), settings=SETTINGS,
+        threshold_a=0.5, threshold_b=0.5,
+    )  # fmt: skip
+    assert result.sentences[:2] == (
+        "1 applicant approved by the challenger and refused by the champion.",
+        "0 applicants approved by the champion and refused by the challenger.",
+    )

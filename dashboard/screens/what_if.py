@@ -10,7 +10,7 @@ from explainers.errors import ExplainerError
 from explainers.naming import feature_label
 from explainers.reasons import display_view, format_value
 from explainers.results import global_importance
-from explainers.what_if import apply_edits, changed_columns, controls_for
+from explainers.what_if import apply_edits, changed_columns, controls_for, outcome_sentence
 
 ws, prepared = require_workspace()
 st.title("What if…")
@@ -48,7 +48,8 @@ for position, column in enumerate(order):
 edited = apply_edits(row, edits)
 k = cache.output_index(ws)
 try:
-    before, after = (float(v) for v in cache.row_outputs(ws, pd.concat([row, edited]))[:, k])
+    outputs = cache.row_outputs(ws, pd.concat([row, edited]))
+    before, after = (float(v) for v in outputs[:, k])
     shap_edited = display_view(cache.row_shap(ws, edited), binary=prepared.bundle.task == "binary")
 except ExplainerError as error:
     show_error(error)
@@ -60,6 +61,12 @@ st.metric(
 )  # fmt: skip
 changed_text = ", ".join(feature_label(c, names) for c in changed)
 st.caption(f"Changed: {md(changed_text)}" if changed else "No changes yet.")
+if prepared.bundle.task != "regression":
+    favourable = cache.favourable_index(ws)
+    sentence = outcome_sentence(
+        ws.settings, prepared.bundle.task, outputs, favourable, changed=bool(changed)
+    )
+    st.markdown(md(sentence))
 st.plotly_chart(
     charts.waterfall(shap_edited, display_names=names, title="Why the edited row gets this"),
     key="whatif_waterfall",
