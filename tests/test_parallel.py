@@ -23,6 +23,7 @@ from explainers.parallel import (
     explain_inline_if_quick,
     finished_job,
     split_rows,
+    threaded_job,
 )
 from explainers.shap_attributions import (
     background_sample,
@@ -190,3 +191,37 @@ def test_shap_of_other_rows_equals_serial_in_place_or_in_the_pool(
         loan.bundle, other, output=0, background=background_sample(cache.prepared(ws).X)
     )
     _assert_same(cache.shap_of_rows(ws, other, output=0), serial)
+
+
+def test_a_job_on_code_with_its_own_threads_runs_here_chunked_and_equals_serial(
+    clf_data, monkeypatch
+) -> None:
+    from explainers import parallel
+    from explainers.parallel import job_result, start_shap_job
+    from explainers.shap_attributions import uses_own_threads
+
+    bundle, X = _fitted("forest", clf_data)
+    plan = plan_shap(bundle, X, output=1)
+    assert uses_own_threads(bundle, plan)  # the tree engine, not shap's single-threaded code
+    job = threaded_job(bundle, X, plan=plan, shuffle=True, first_rows=40)
+    result = job.result()
+    _assert_same(result, explain_planned(bundle, plan, X))
+    assert job.progress() == (len(X), len(X))
+    monkeypatch.setattr(parallel, "local_pool", lambda: pytest.fail("no worker pool is needed"))
+    ticket = start_shap_job(bundle, X, plan=plan, shuffle=True, first_rows=40, inline_budget_s=0)
+    assert ticket.total_rows == len(X)
+    _assert_same(job_result(bundle, ticket), result)
+
+
+def test_a_threaded_job_cancelled_keeps_what_finished(clf_data) -> None:
+    bundle, X = _fitted("forest", clf_data)
+    plan = plan_shap(bundle, X, output=1)
+    big = pd.concat([X] * 20, ignore_index=True)
+    job = threaded_job(bundle, big, plan=plan, shuffle=True, first_rows=10)
+    job.cancel()
+    with pytest.raises(ExplanationCancelled):
+        job.result()
+    done, total = job.progress()
+    partial = job.partial()
+    assert total == len(big) and done < total
+    assert (partial.n_rows if partial is not None else 0) == done
