@@ -353,11 +353,16 @@ def threaded_job(
     the one thread, each using all cores in turn; values equal the serial
     call's, chunks are seeded by their rows' positions as in the pool, and
     every chunk gets its own CPU allowance (:func:`~explainers.cpu_budget.grant`).
+    The thread runs at the pool workers' low priority, so requests for one row
+    and the server's pages go first.
     """
     global _THREADED
     with _THREADED_LOCK:
         if _THREADED is None:
-            _THREADED = ThreadPoolExecutor(1, thread_name_prefix="whybox-job")
+            # at the workers' low priority (on Linux, per thread; the engine's threads inherit it)
+            _THREADED = ThreadPoolExecutor(
+                1, thread_name_prefix="whybox-job", initializer=lower_priority
+            )
         executor = _THREADED
     n = len(X)
     whole = plan.kind in _WHOLE_TABLE_KINDS

@@ -225,3 +225,16 @@ def test_a_threaded_job_cancelled_keeps_what_finished(clf_data) -> None:
     partial = job.partial()
     assert total == len(big) and done < total
     assert (partial.n_rows if partial is not None else 0) == done
+
+
+def test_a_threaded_job_runs_at_the_workers_low_priority(clf_data) -> None:
+    import os
+
+    from explainers import parallel
+    from explainers.process_priority import WORKER_NICENESS
+
+    bundle, X = _fitted("forest", clf_data)
+    threaded_job(bundle, X.iloc[:5], plan=plan_shap(bundle, X, output=1)).result()
+    assert parallel._THREADED is not None
+    niceness = parallel._THREADED.submit(os.nice, 0).result()
+    assert niceness == WORKER_NICENESS and os.nice(0) < WORKER_NICENESS  # this thread is not
