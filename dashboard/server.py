@@ -34,9 +34,6 @@ def _warm_imports(normal_switch_interval: float) -> None:
     from dashboard.operator_env import sandbox_required
     from explainers import sandbox
 
-    # the first model's sandbox imports its own stack meanwhile, on the other core
-    sandbox.keep_a_spare()
-    sandbox.start_spare()
     print(f"whybox: {sandbox.protections().sentence}", flush=True)
     if sandbox.mode() != "bwrap" and sandbox_required():
         print("whybox: --require-sandbox is on, so uploaded models will be refused.", flush=True)
@@ -99,6 +96,12 @@ def _accept_only_own_host(bound_host: str) -> None:
 def main(argv: list[str]) -> None:
     """``python -m dashboard.server PORT HOST``: serve the app on HOST:PORT."""
     port, host = int(argv[0]), argv[1]
+    from explainers import sandbox
+
+    # first of all, so the first model's sandbox imports its stack on the other core while
+    # Streamlit starts (started from the warm-up thread, it began 3.4 s later on the demo)
+    sandbox.keep_a_spare()
+    sandbox.start_spare()
     from streamlit.web import bootstrap
 
     _skip_streamlit_start_up_work()

@@ -32,10 +32,10 @@ from explainers.batch import (
     table_settings,
     to_storage,
 )
+from explainers.cores import default_jobs
 from explainers.data_loading import load_dataset
 from explainers.errors import DataValidationError
 from explainers.model_bundle import ModelBundle, align_data
-from explainers.parallel import default_jobs
 from explainers.shap_attributions import REFERENCE_ROWS
 
 DEFAULT_BLOCKSIZE = "8MB"

@@ -56,6 +56,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from explainers import cpu_budget
+from explainers.cores import default_jobs
 from explainers.errors import CANCELLED, ExplainerError, ExplanationCancelled
 from explainers.lime_attributions import DEFAULT_SAMPLES, explain_lime
 from explainers.model_bundle import ModelBundle
@@ -106,11 +107,6 @@ class _Chunk:
     payload: str
     X: pd.DataFrame
     positions: npt.NDArray[np.int_]
-
-
-def default_jobs() -> int:
-    """Cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _load_payload(path: str) -> tuple[str, ModelBundle, object]:

@@ -47,6 +47,7 @@ from typing import Any, Literal
 
 from explainers import sandbox_cgroup
 from explainers import sandbox_protocol as protocol
+from explainers.cores import default_jobs
 from explainers.cpu_budget import CPU_ENV, DEFAULT_CPU_S
 from explainers.errors import ExplainerError, ModelLoadError
 from explainers.model_bundle import ModelBundle
@@ -71,6 +72,9 @@ DEFAULT_TIMEOUT_S = 300.0
 START_TIMEOUT_S = 120.0
 LOAD_TIMEOUT_S = 120.0
 MAX_LIVE = 8
+REFILL_DELAY_S = 5.0
+"""Seconds after a spare is taken before the next one starts (on the demo, a spare
+started at once slowed the first model's plan from 0.5 s to 1.5 s on 2 cores)."""
 IDLE_STOP_S = 900.0
 NOBODY = 65534
 TMP_SIZE_MB = 2048
@@ -201,8 +205,6 @@ def protections(info: SandboxInfo | None = None) -> Protections:
         items.append("a separate process")
     memory = info.memory_mb if info else int(os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_MB))
     if sandbox_cgroup.available():
-        from explainers.parallel import default_jobs
-
         total = total_memory_mb(info.jobs if info else default_jobs())
         items.append(f"memory limit {memory:,} MB per process and {total:,} MB in all (cgroup)")
     else:
@@ -481,8 +483,6 @@ def start_sandbox(jobs: int | None = None) -> Sandbox:
     The sandbox loads the tree engine's compiled kernels from the trusted
     cache, so the first start with a cold cache warms it (in the background).
     """
-    from explainers.parallel import default_jobs
-
     warm_in_background()
 
     jobs = default_jobs() if jobs is None else max(1, jobs)
@@ -625,7 +625,10 @@ class _Registry:
                 spare.stop()
             spare = start_sandbox(jobs)
         if self.keep_spare and int(os.environ.get(SPARES_ENV, "1")) > 0:
-            threading.Thread(target=self.refill, args=(jobs,), daemon=True).start()
+            # later, so the new spare's imports do not compete with this model's first requests
+            refill = threading.Timer(REFILL_DELAY_S, self.refill, args=(jobs,))
+            refill.daemon = True
+            refill.start()
         return spare
 
     def refill(self, jobs: int | None) -> None:

@@ -27,6 +27,7 @@ import errno
 import importlib
 import os
 import resource
+import select
 import sys
 import traceback
 from typing import Any
@@ -181,6 +182,21 @@ def _serve(request: Any, jobs: int, replies: int) -> dict[str, Any]:
         return {"ok": False, "internal": traceback.format_exc()[-_MAX_TRACEBACK:]}
 
 
+def _warm_if_idle(requests: int) -> None:
+    """Load the tree engine's compiled kernels (about 0.3 s) if no request is waiting yet.
+
+    A spare sandbox waits seconds for its model; tree models then need the
+    kernels on their first request. Done in this thread, never in a background
+    one: the sandbox forks its workers later, and a fork while another thread
+    holds an import lock can leave the child stuck.
+    """
+    readable, _, _ = select.select([requests], [], [], 0)
+    if not readable:
+        from explainers.tree_engine import warm_kernels
+
+        warm_kernels()
+
+
 def main() -> None:
     """Serve requests on stdin/stdout until stdin closes."""
     requests, replies = os.dup(0), os.dup(1)
@@ -200,6 +216,7 @@ def main() -> None:
         importlib.import_module(module)
     seccomp = load_seccomp_filter()
     write_frame(replies, SandboxInfo(os.getpid(), seccomp, memory_mb, file_mb, jobs))
+    _warm_if_idle(requests)
     from explainers.wire import WireError
 
     while True:

@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from explainers.cores import default_jobs
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -246,12 +248,31 @@ def default_threads() -> int:
     configured = os.environ.get(THREADS_ENV, "")
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return default_jobs()
 
 
 def _blocks(n_rows: int, n_threads: int) -> list[tuple[int, int]]:
     n = max(1, min(n_threads, n_rows))
     return [(b * n_rows // n, (b + 1) * n_rows // n) for b in range(n)]
+
+
+def warm_kernels() -> None:
+    """Compile, or load from the cache, every kernel: explain a made-up two-leaf tree."""
+    stump = TreeArrays(
+        left=np.array([1, -1, -1], np.int64),
+        right=np.array([2, -1, -1], np.int64),
+        default=np.array([1, -1, -1], np.int64),
+        feature=np.array([0, -1, -1], np.int64),
+        threshold=np.array([0.5, 0.0, 0.0]),
+        value=np.array([[0.0], [1.0], [3.0]]),
+        cover=np.array([4.0, 1.0, 3.0]),
+        roots=np.array([0], np.int64),
+        tree_output=np.array([0], np.int64),
+        n_outputs=1,
+        base_offset=np.zeros(1),
+        input_dtype=np.float64,
+    )
+    shap_values(prepare(stump), np.zeros((2, 1)), n_threads=1)
 
 
 def _kernels() -> Any:

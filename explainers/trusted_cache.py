@@ -107,28 +107,12 @@ def _kernels_marker() -> Path:
 
 
 def _warm_kernels() -> None:
-    """Compile (or load) every kernel on a made-up two-leaf tree, then leave the marker."""
-    import numpy as np
-
+    """Compile (or load) every kernel, then leave the marker."""
     from explainers import tree_engine
 
     if ensure_cache_dir() != numba_folder():
         return  # the trusted folder is not writable here: nothing to keep
-    stump = tree_engine.TreeArrays(
-        left=np.array([1, -1, -1], np.int64),
-        right=np.array([2, -1, -1], np.int64),
-        default=np.array([1, -1, -1], np.int64),
-        feature=np.array([0, -1, -1], np.int64),
-        threshold=np.array([0.5, 0.0, 0.0]),
-        value=np.array([[0.0], [1.0], [3.0]]),
-        cover=np.array([4.0, 1.0, 3.0]),
-        roots=np.array([0], np.int64),
-        tree_output=np.array([0], np.int64),
-        n_outputs=1,
-        base_offset=np.zeros(1),
-        input_dtype=np.float64,
-    )
-    tree_engine.shap_values(tree_engine.prepare(stump), np.zeros((2, 1)), n_threads=1)
+    tree_engine.warm_kernels()
     _kernels_marker().touch()
 
 
