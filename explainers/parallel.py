@@ -360,23 +360,18 @@ def threaded_job(
                 1, thread_name_prefix="whybox-job", initializer=lower_priority
             )
         executor = _THREADED
-    n = len(X)
     whole = plan.kind in _WHOLE_TABLE_KINDS
-    shuffled = shuffle and not whole
-    order = np.random.default_rng(plan.random_state).permutation(n) if shuffled else np.arange(n)
-    chunks = (
-        [order]
-        if whole
-        else split_rows(order, 1, first_rows=first_rows, max_chunk_rows=THREADED_CHUNK_ROWS)
-    )
+    chunks = _row_chunks(
+        len(X), random_state=plan.random_state, shuffle=shuffle and not whole, n_jobs=1,
+        first_rows=first_rows, max_chunk_rows=THREADED_CHUNK_ROWS, whole=whole,
+    )  # fmt: skip
 
     def run(positions: npt.NDArray[np.int_]) -> Attribution:
         cpu_budget.grant()
         return explain_planned(bundle, plan, X.iloc[positions], row_positions=positions)
 
     futures = [executor.submit(run, c) for c in chunks]
-    positions = np.concatenate(chunks) if chunks else order
-    return ExplainJob(futures, [len(c) for c in chunks], positions, cleanup=lambda: None)
+    return ExplainJob(futures, [len(c) for c in chunks], _positions(chunks), cleanup=lambda: None)
 
 
 def _succeeded(future: Future[Attribution]) -> bool:
@@ -528,13 +523,10 @@ class ExplainPool:
         max_chunk_rows: int,
         n_chunks: int | None,
     ) -> ExplainJob:
-        n = len(X)
-        order = np.random.default_rng(random_state).permutation(n) if shuffle else np.arange(n)
-        chunks = split_rows(
-            order, self.n_jobs, first_rows=first_rows, max_chunk_rows=max_chunk_rows
-        )
-        if n_chunks == 1:
-            chunks = [order]
+        chunks = _row_chunks(
+            len(X), random_state=random_state, shuffle=shuffle, n_jobs=self.n_jobs,
+            first_rows=first_rows, max_chunk_rows=max_chunk_rows, whole=n_chunks == 1,
+        )  # fmt: skip
         path = self._dir / f"{uuid.uuid4().hex}.pkl"
         path.write_bytes(pickle.dumps((method, bundle, settings), protocol=5))
         futures = self._pool.submit_job(
@@ -543,16 +535,38 @@ class ExplainPool:
             weights=[len(c) for c in chunks],
         )
         return ExplainJob(
-            futures,
-            [len(c) for c in chunks],
-            np.concatenate(chunks) if chunks else order,
+            futures, [len(c) for c in chunks], _positions(chunks),
             lambda: path.unlink(missing_ok=True),
-        )
+        )  # fmt: skip
 
     def shutdown(self) -> None:
         """Stop the workers and remove the job files."""
         self._pool.shutdown()
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def _row_chunks(
+    n_rows: int,
+    *,
+    random_state: int,
+    shuffle: bool,
+    n_jobs: int,
+    first_rows: int | None,
+    max_chunk_rows: int,
+    whole: bool,
+) -> list[npt.NDArray[np.int_]]:
+    """A job's row positions per chunk: a seeded random order if ``shuffle``; one chunk if
+    ``whole``, else :func:`split_rows`."""
+    rng = np.random.default_rng(random_state)
+    order = rng.permutation(n_rows) if shuffle else np.arange(n_rows)
+    if whole:
+        return [order]
+    return split_rows(order, n_jobs, first_rows=first_rows, max_chunk_rows=max_chunk_rows)
+
+
+def _positions(chunks: list[npt.NDArray[np.int_]]) -> npt.NDArray[np.int_]:
+    """The row positions of a job's chunks, in chunk order."""
+    return np.concatenate(chunks) if chunks else np.arange(0)
 
 
 def split_rows(
