@@ -99,9 +99,11 @@ def main(argv: list[str]) -> None:
     from explainers import sandbox
 
     # first of all, so the first model's sandbox imports its stack on the other core while
-    # Streamlit starts (started from the warm-up thread, it began 3.4 s later on the demo)
+    # Streamlit starts (started from the warm-up thread, it began 3.4 s later on the demo);
+    # on a thread of its own, since bubblewrap's probe can take seconds on a loaded machine
+    # and must not hold up Streamlit (the fresh-clone run's first servers missed 60 s)
     sandbox.keep_a_spare()
-    sandbox.start_spare()
+    threading.Thread(target=sandbox.start_spare, name="whybox-first-sandbox", daemon=True).start()
     from streamlit.web import bootstrap
 
     _skip_streamlit_start_up_work()
