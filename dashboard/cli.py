@@ -188,7 +188,8 @@ def _explain(args: argparse.Namespace) -> int:
     from explainers.sandbox import start_spare
 
     start_spare(args.jobs, keep=False)  # its imports overlap this process's
-    from explainers.batch import REFERENCE_ROWS, explain_batch, renamed_note, write_table
+    from explainers.batch import explain_batch, renamed_note, write_table
+    from explainers.limits import REFERENCE_ROWS
     from explainers.model_calls import run_model_task
 
     out = Path(args.out)

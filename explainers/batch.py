@@ -14,24 +14,21 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from explainers.csv_output import write_csv
-from explainers.lime_attributions import DEFAULT_SAMPLES, explain_lime
+from explainers.limits import REFERENCE_ROWS
 from explainers.model_bundle import ModelBundle
-from explainers.parallel import ExplainPool
 from explainers.results import Attribution
-from explainers.shap_attributions import (
-    REFERENCE_ROWS,
-    ShapPlan,
-    explain_planned,
-    plan_shap,
-    uses_own_threads,
-)
+
+if TYPE_CHECKING:  # the explaining modules (scikit-learn, numba) load where the model runs:
+    # the command line imports this module for the table's format only
+    from explainers.parallel import ExplainPool
+    from explainers.shap_attributions import ShapPlan
 
 Method = Literal["shap", "lime", "both"]
 METHODS: frozenset[str] = frozenset({"shap", "lime", "both"})
@@ -103,6 +100,8 @@ def table_settings(
     ValueError
         If ``method`` is not one of ``METHODS``.
     """
+    from explainers.shap_attributions import plan_shap
+
     if method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}.")
     k = bundle.default_output if output is None else output
@@ -183,6 +182,9 @@ def explain_rows(
         named ``attribution.<feature>`` when a feature is named like one of
         ``OUTPUT_COLUMNS``), LIME's ``fit_score``, and ``output_space``.
     """
+    from explainers.lime_attributions import DEFAULT_SAMPLES, explain_lime
+    from explainers.shap_attributions import explain_planned
+
     positions = np.arange(len(X)) if row_positions is None else np.asarray(row_positions)
     k = settings.output
     both = settings.method == "both"
@@ -303,6 +305,8 @@ def needs_workers(bundle: ModelBundle, settings: TableSettings) -> bool:
     whybox's tree engine, xgboost, lightgbm and the linear closed form use
     every core in the calling process; LIME and shap's own code hold one core.
     """
+    from explainers.shap_attributions import uses_own_threads
+
     if settings.lime_reference is not None:
         return True
     return settings.shap_plan is not None and not uses_own_threads(bundle, settings.shap_plan)

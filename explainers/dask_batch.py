@@ -35,8 +35,8 @@ from explainers.batch import (
 from explainers.cores import default_jobs
 from explainers.data_loading import load_dataset
 from explainers.errors import DataValidationError
+from explainers.limits import REFERENCE_ROWS
 from explainers.model_bundle import ModelBundle, align_data
-from explainers.shap_attributions import REFERENCE_ROWS
 
 DEFAULT_BLOCKSIZE = "8MB"
 UNREADABLE = "whybox can read {suffix} files in batch only as .csv or .parquet."

@@ -8,6 +8,8 @@ from explainers.errors import ModelLoadError
 MAX_UPLOAD_MB = 200
 """The largest file whybox takes, model or data (the server's upload widget says the same)."""
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
+REFERENCE_ROWS = 10_000
+"""The first rows of a dataset that its SHAP background and batch settings are drawn from."""
 TOO_LARGE = "The file {name} is {size_mb:,.1f} MB; whybox accepts files up to {limit_mb:g} MB."
 TOO_LARGE_HINT = (
     "Use a smaller file (explain a large dataset in batch with `whybox explain`), or ask "

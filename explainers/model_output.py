@@ -39,8 +39,6 @@ import warnings
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.special import expit, softmax
-from sklearn.pipeline import Pipeline
 
 from explainers.boosters import LightGBMBooster, XGBoostBooster
 from explainers.errors import UnsupportedModelError
@@ -66,6 +64,8 @@ def public_margin(bundle: ModelBundle, X: pd.DataFrame) -> FloatArray | None:
     DataValidationError
         If the model cannot predict on ``X``.
     """
+    from sklearn.pipeline import Pipeline  # here: the command line imports this module
+
     model = bundle.model
     final = model.steps[-1][1] if isinstance(model, Pipeline) else model
     module = type(final).__module__
@@ -208,6 +208,8 @@ def matching_space(
     margin = public_margin(bundle, X)
     if margin is None or margin.shape != total.shape or not close(margin, total):
         return None
+    from scipy.special import expit, softmax
+
     linked = expit(total[:, 0])[:, None] if binary_margin else softmax(total, axis=1)
     expected = predicted[:, 1:] if binary_margin else predicted
     if linked.shape == expected.shape and np.allclose(linked, expected, rtol=1e-5, atol=1e-6):

@@ -421,7 +421,7 @@ def _list_stream(data: bytes) -> _Listing:
     return _record_joblib(data) if listing.has_joblib_arrays else listing
 
 
-def _skops_io() -> Any:
+def import_skops() -> Any:
     """skops.io, imported on first use (most uploads are pickles).
 
     Importing it calls :func:`sklearn.utils.all_estimators` for the names of
@@ -458,7 +458,7 @@ def _skops_names(raw: bytes, max_bytes: int) -> tuple[str, ...]:
                 limit_mb = max_bytes / 2**20
                 raise ModelLoadError(TOO_LARGE_UNPACKED.format(limit_mb=limit_mb), TOO_LARGE_HINT)
             schema = json.loads(archive.read("schema.json"))
-        flagged = _skops_io().get_untrusted_types(data=raw)
+        flagged = import_skops().get_untrusted_types(data=raw)
     except ModelLoadError:
         raise
     except Exception as exc:  # zipfile, json and skops raise many types
@@ -593,7 +593,7 @@ def _load_capturing_warnings(load: Callable[[], object]) -> tuple[object, tuple[
 
 def _restricted_loader(file_format: FileFormat, data: bytes, listing: _Listing) -> object:
     if file_format == "skops":
-        skops_io = _skops_io()
+        skops_io = import_skops()
         trusted = [str(n) for n in skops_io.get_untrusted_types(data=data)]
         return skops_io.loads(data, trusted=trusted)
     if listing.has_joblib_arrays:
@@ -603,7 +603,7 @@ def _restricted_loader(file_format: FileFormat, data: bytes, listing: _Listing) 
 
 def _trusting_loader(file_format: FileFormat, raw: bytes) -> object:
     if file_format == "skops":
-        skops_io = _skops_io()
+        skops_io = import_skops()
         return skops_io.loads(raw, trusted=skops_io.get_untrusted_types(data=raw))
     if file_format == "joblib":
         return joblib.load(io.BytesIO(raw))

@@ -33,41 +33,37 @@ import atexit
 import hashlib
 import logging
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from explainers import sandbox_cgroup
+from explainers import sandbox_cgroup, spare_broker
 from explainers import sandbox_protocol as protocol
 from explainers.cores import default_jobs
 from explainers.cpu_budget import CPU_ENV, DEFAULT_CPU_S
 from explainers.errors import ExplainerError, ModelLoadError
 from explainers.model_bundle import ModelBundle
 from explainers.sandbox_kept import KeptMissing, KeptSender
-from explainers.sandbox_protocol import SandboxInfo
-from explainers.sandbox_worker import DEFAULT_MEMORY_MB, FILE_ENV, JOBS_ENV, MEMORY_ENV
-from explainers.trusted_cache import (
-    CACHE_ENV,
-    NUMBA_ENV,
-    cache_folder,
-    numba_folder,
-    warm_in_background,
+from explainers.sandbox_launch import (
+    DEFAULT_MEMORY_MB,
+    MEMORY_ENV,
+    Mode,
+    launch_fingerprint,
+    mode,
+    spawn,
+    total_memory_mb,
 )
+from explainers.sandbox_protocol import SandboxInfo
+from explainers.trusted_cache import warm_in_background
 from explainers.wire import MAX_REPLY_ITEMS, WireError
 
-MODE_ENV = "WHYBOX_SANDBOX"
 TIMEOUT_ENV = "WHYBOX_SANDBOX_TIMEOUT_S"
 SPARES_ENV = "WHYBOX_SANDBOX_SPARES"
-TOTAL_ENV = "WHYBOX_SANDBOX_TOTAL_MB"
-Mode = Literal["bwrap", "process"]
 DEFAULT_TIMEOUT_S = 300.0
 START_TIMEOUT_S = 120.0
 LOAD_TIMEOUT_S = 120.0
@@ -76,13 +72,6 @@ REFILL_DELAY_S = 5.0
 """Seconds after a spare is taken before the next one starts (on the demo, a spare
 started at once slowed the first model's plan from 0.5 s to 1.5 s on 2 cores)."""
 IDLE_STOP_S = 900.0
-NOBODY = 65534
-TMP_SIZE_MB = 2048
-SHM_SIZE_MB = 64
-TRUSTED_CACHE = "/whybox-cache"
-KERNEL_CACHE = "/whybox-numba"
-"""Where a sandbox sees the trusted cache and its numba part (read-only: see
-:mod:`explainers.trusted_cache`)."""
 
 CRASHED_LOADING = "This model crashed while loading; nothing else was affected."
 CRASHED_WORKING = "This model crashed while working on your request; nothing else was affected."
@@ -129,43 +118,6 @@ def _timeout_s() -> float:
 
 def _cpu_s() -> int:
     return int(os.environ.get(CPU_ENV, DEFAULT_CPU_S))
-
-
-def _wanted_mode() -> str:
-    return os.environ.get(MODE_ENV, "auto")
-
-
-_PROBED: dict[str, bool] = {}
-_PROBE_LOCK = threading.Lock()
-
-
-def bwrap_available() -> bool:
-    """Whether bubblewrap is installed and can start a contained Python here (checked once)."""
-    with _PROBE_LOCK:
-        if "bwrap" not in _PROBED:
-            _PROBED["bwrap"] = _probe_bwrap()
-        return _PROBED["bwrap"]
-
-
-def _probe_bwrap() -> bool:
-    if shutil.which("bwrap") is None or not sys.platform.startswith("linux"):
-        return False
-    command = [*_bwrap_args(), sys.executable, "-S", "-c", "import os; os.listdir('/tmp')"]
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    if done.returncode != 0:
-        reason = done.stderr[-500:].decode(errors="replace")
-        log.warning("bwrap cannot start a sandbox here: %s", reason)
-    return done.returncode == 0
-
-
-def mode() -> Mode:
-    """``bwrap`` where bubblewrap works (unless ``WHYBOX_SANDBOX=process``), else ``process``."""
-    if _wanted_mode() == "process":
-        return "process"
-    return "bwrap" if bwrap_available() else "process"
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,77 +176,6 @@ def require_contained() -> None:
 # ------------------------------------------------------------------ the process
 
 
-def _read_only_paths() -> list[str]:
-    """What a sandbox may see: the Python installation, shared libraries, whybox's code."""
-    import explainers
-
-    paths = {sys.base_prefix, sys.prefix, sys.exec_prefix, str(Path(explainers.__file__).parent)}
-    paths |= {str(Path(sys.executable).resolve().parent.parent)}
-    for lib in ("/usr/lib", "/usr/lib64", "/usr/lib32"):
-        if Path(lib).is_dir():
-            paths.add(lib)
-    # keep only the outermost of nested paths
-    ordered = sorted(paths, key=len)
-    kept: list[str] = []
-    for path in ordered:
-        if not any(path == k or path.startswith(k.rstrip("/") + "/") for k in kept):
-            kept.append(path)
-    return kept
-
-
-def _bwrap_args() -> list[str]:
-    args = [
-        "bwrap",
-        "--unshare-all",
-        "--unshare-user",
-        "--uid", str(NOBODY),
-        "--gid", str(NOBODY),
-        "--die-with-parent",
-        "--new-session",
-        "--cap-drop", "ALL",
-        "--size", str(TMP_SIZE_MB * 2**20),
-        "--tmpfs", "/tmp",
-        "--proc", "/proc",
-        "--dev", "/dev",
-        "--size", str(SHM_SIZE_MB * 2**20),
-        "--tmpfs", "/dev/shm",
-    ]  # fmt: skip
-    for path in _read_only_paths():
-        args += ["--ro-bind", path, path]
-    args += ["--ro-bind-try", str(cache_folder()), TRUSTED_CACHE]
-    args += ["--ro-bind-try", str(numba_folder()), KERNEL_CACHE]
-    for link, target in (("/lib", "usr/lib"), ("/lib64", "usr/lib64"), ("/lib32", "usr/lib32")):
-        if Path(link).is_symlink():
-            args += ["--symlink", target, link]
-        elif Path(link).is_dir():
-            args += ["--ro-bind", link, link]
-    args += ["--chdir", "/tmp"]
-    return args
-
-
-def _environment(jobs: int, chosen: Mode) -> dict[str, str]:
-    """What a sandbox process's environment holds: nothing of this process's but a few settings."""
-    import explainers
-
-    keep = {
-        k: v
-        for k, v in os.environ.items()
-        if k in (MEMORY_ENV, FILE_ENV, CPU_ENV, "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "LANG")
-    }
-    return {
-        **keep,
-        "PYTHONPATH": str(Path(explainers.__file__).parent.parent),
-        "PYTHONNOUSERSITE": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "HOME": "/tmp",
-        "TMPDIR": "/tmp",
-        "MPLCONFIGDIR": "/tmp",
-        CACHE_ENV: TRUSTED_CACHE if chosen == "bwrap" else str(cache_folder()),
-        NUMBA_ENV: KERNEL_CACHE if chosen == "bwrap" else str(numba_folder()),
-        JOBS_ENV: str(jobs),
-    }
-
-
 class Sandbox:
     """One started sandbox process and its two pipes; one request at a time.
 
@@ -303,9 +184,9 @@ class Sandbox:
 
     def __init__(
         self,
-        process: subprocess.Popen[bytes],
+        process: subprocess.Popen[bytes] | spare_broker.HandedProcess,
         mode: Mode,
-        cgroup: sandbox_cgroup.SandboxCgroup | None = None,
+        cgroup: sandbox_cgroup.SandboxCgroup | spare_broker.HandedProcess | None = None,
     ) -> None:
         self.process = process
         self.mode = mode
@@ -449,7 +330,7 @@ class Sandbox:
         self._dead = True
         if self.process.poll() is None:
             try:
-                if self.mode == "process":
+                if self.mode == "process" and isinstance(self.process, subprocess.Popen):
                     os.killpg(self.process.pid, signal.SIGKILL)
                 else:
                     self.process.kill()
@@ -480,33 +361,18 @@ def _is_progress(value: Any) -> bool:
 def start_sandbox(jobs: int | None = None) -> Sandbox:
     """Start a sandbox process (it imports the explainer stack, then waits for a model).
 
-    The sandbox loads the tree engine's compiled kernels from the trusted
-    cache, so the first start with a cold cache warms it (in the background).
+    It comes from this configuration's broker when one holds a spare
+    (:mod:`explainers.spare_broker`), else it is started here. The sandbox
+    loads the tree engine's compiled kernels from the trusted cache, so the
+    first start with a cold cache warms it (in the background).
     """
     warm_in_background()
-
     jobs = default_jobs() if jobs is None else max(1, jobs)
-    chosen = mode()
-    python = [sys.executable, "-s", "-m", "explainers.sandbox_worker"]
-    command = [*_bwrap_args(), *python] if chosen == "bwrap" else python
-    cgroup = sandbox_cgroup.create(total_memory_mb(jobs))
-    process = subprocess.Popen(
-        cgroup.join_command(command) if cgroup else command,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=_environment(jobs, chosen),
-        start_new_session=chosen == "process",
-        cwd="/tmp" if chosen == "process" else None,
-    )
-    return Sandbox(process, chosen, cgroup)
-
-
-def total_memory_mb(jobs: int) -> int:
-    """The memory cgroup's ceiling (``WHYBOX_SANDBOX_TOTAL_MB``; default: one process's
-    limit plus 512 MB per worker)."""
-    default = int(os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_MB)) + 512 * max(0, jobs)
-    return int(os.environ.get(TOTAL_ENV, default))
+    handed = spare_broker.take(launch_fingerprint(jobs), jobs)
+    if handed is not None:
+        log.info("sandbox %s: a spare handed over by the broker", handed.pid)
+        return Sandbox(handed, "bwrap" if handed.mode == "bwrap" else "process", handed)
+    return Sandbox(*spawn(jobs))
 
 
 # ------------------------------------------------------------------ the handle

@@ -35,13 +35,15 @@ from typing import Any
 from explainers import cpu_budget
 from explainers.cpu_budget import CPU_ENV, DEFAULT_CPU_S
 from explainers.sandbox_kept import KeptMissing, KeptStore
+from explainers.sandbox_launch import (
+    DEFAULT_FILE_MB,
+    DEFAULT_MEMORY_MB,
+    FILE_ENV,
+    JOBS_ENV,
+    MEMORY_ENV,
+)
 from explainers.sandbox_protocol import SandboxInfo, read_frame, write_frame
 
-MEMORY_ENV = "WHYBOX_SANDBOX_MEMORY_MB"
-FILE_ENV = "WHYBOX_SANDBOX_FILE_MB"
-JOBS_ENV = "WHYBOX_SANDBOX_JOBS"
-DEFAULT_MEMORY_MB = 8192
-DEFAULT_FILE_MB = 1024
 MAX_OPEN_FILES = 1024
 # imported before the seccomp filter closes the door on new programs
 _STACK = (
@@ -183,18 +185,24 @@ def _serve(request: Any, jobs: int, replies: int) -> dict[str, Any]:
 
 
 def _warm_if_idle(requests: int) -> None:
-    """Load the tree engine's compiled kernels (about 0.3 s) if no request is waiting yet.
+    """While no request is waiting yet, do the first model's fixed costs ahead of it.
 
-    A spare sandbox waits seconds for its model; tree models then need the
-    kernels on their first request. Done in this thread, never in a background
-    one: the sandbox forks its workers later, and a fork while another thread
-    holds an import lock can leave the child stuck.
+    A spare sandbox waits seconds for its model (minutes, kept by a broker:
+    :mod:`explainers.spare_broker`). Two steps, each checked for a waiting
+    request first, so a model waits for at most one: the tree engine's compiled
+    kernels (about 0.3 s) and skops (about 0.35 s; most bundled and saved-safe
+    models are skops files). Done in this thread, never in a background one: the
+    sandbox forks its workers later, and a fork while another thread holds an
+    import lock can leave the child stuck.
     """
-    readable, _, _ = select.select([requests], [], [], 0)
-    if not readable:
-        from explainers.tree_engine import warm_kernels
+    from explainers.safe_loading import import_skops
+    from explainers.tree_engine import warm_kernels
 
-        warm_kernels()
+    for step in (warm_kernels, import_skops):
+        readable, _, _ = select.select([requests], [], [], 0)
+        if readable:
+            return
+        step()
 
 
 def main() -> None:

@@ -56,6 +56,7 @@ from explainers.boosters import LightGBMBooster, XGBoostBooster
 from explainers.encoding import ColumnCodec
 from explainers.errors import AttributionError, UnsupportedModelError
 from explainers.feature_groups import group_matrix, to_dense
+from explainers.limits import REFERENCE_ROWS
 from explainers.model_bundle import ModelBundle
 from explainers.model_output import matching_space, own_output, tolerance
 from explainers.results import Attribution, OutputSpace
@@ -73,8 +74,6 @@ DEFAULT_BACKGROUND = 100
 """Reference rows linear and model-agnostic SHAP are explained against (a seeded sample)."""
 GLOBAL_MAX_ROWS = 2_000
 """Rows a dataset's SHAP plan is made on and the global view explains (a seeded sample)."""
-REFERENCE_ROWS = 10_000
-"""The first rows of a dataset that its background (and batch settings) are drawn from."""
 PROBE_ROWS = 8
 """Rows the exact method explains at planning time to find its output space."""
 SHAP_CANNOT_READ = "shap cannot read these trees."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,9 @@ import pytest
 from sklearn.datasets import make_classification, make_regression
 
 ROOT = Path(__file__).resolve().parents[1]
+# No spare broker outlives a test's command (tests/test_spare_broker.py turns it on): tests
+# run under many sandbox settings, and each would keep a warm sandbox for ten minutes.
+os.environ.setdefault("WHYBOX_SPARE_IDLE_S", "0")
 
 
 def shown(markdown: str) -> str:

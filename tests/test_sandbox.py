@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from explainers import sandbox, sandbox_cgroup
+from explainers import sandbox, sandbox_cgroup, sandbox_launch
 from explainers.errors import ExplainerError, ModelLoadError
 from explainers.loading import load_model
 from explainers.model_bundle import model_outputs
@@ -115,7 +115,7 @@ def test_a_payload_in_the_sandbox_reads_no_secret_reaches_no_socket_writes_nothi
     home = Path.home()
     needed = {  # a home directory shows only the folders that lead to the Python it runs
         Path(p).relative_to(home).parts[0]
-        for p in sandbox._read_only_paths()
+        for p in sandbox_launch._read_only_paths()
         if Path(p).is_relative_to(home)
     }
     listed = seen["home"].removeprefix("listed:")
@@ -195,7 +195,7 @@ def test_a_forged_reply_is_refused_and_builds_nothing(tmp_path: Path) -> None:
 
 
 def test_without_bwrap_uploads_are_said_to_be_uncontained(monkeypatch) -> None:
-    monkeypatch.setenv(sandbox.MODE_ENV, "process")
+    monkeypatch.setenv(sandbox_launch.MODE_ENV, "process")
     assert sandbox.mode() == "process"
     said = sandbox.protections()
     assert not said.contained and said.sentence.startswith(sandbox.NOT_CONTAINED)
@@ -306,7 +306,7 @@ def test_the_dask_engine_takes_only_model_files_that_are_data(tmp_path: Path) ->
 
 @pytest.mark.skipif(not sandbox_cgroup.available(), reason="no writable memory cgroup here")
 def test_a_sandbox_is_held_to_its_memory_cgroup_in_all(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv(sandbox.TOTAL_ENV, "1500")  # well under the 8,192 MB a process may map
+    monkeypatch.setenv(sandbox_launch.TOTAL_ENV, "1500")  # under the 8,192 MB a process may map
     sandbox.stop_all()  # the spare was started with the default ceiling
     before = set(sandbox_cgroup._own("memory").iterdir())  # type: ignore[union-attr]
     path = sandbox_payloads.memory_hog(tmp_path)

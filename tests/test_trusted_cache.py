@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from explainers import sandbox, trusted_cache
+from explainers import sandbox_launch, trusted_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,8 +67,8 @@ def test_a_damaged_list_is_computed_again(cache: Path) -> None:
 SKOPS_NAMES = """
 import sys
 if sys.argv[1] == "whybox":
-    from explainers.safe_loading import _skops_io
-    _skops_io()
+    from explainers.safe_loading import import_skops
+    import_skops()
 import skops.io._trusted_types as trusted
 print(sorted(trusted.SKLEARN_ESTIMATOR_TYPE_NAMES))
 """
@@ -87,10 +87,10 @@ def test_skops_trusts_the_same_classes_when_its_list_comes_from_the_cache() -> N
 
 
 def test_a_sandbox_sees_the_trusted_cache_read_only(cache: Path) -> None:
-    args = sandbox._bwrap_args()
+    args = sandbox_launch.bwrap_args()
     pairs = {(args[i + 1], args[i + 2]) for i, a in enumerate(args) if a == "--ro-bind-try"}
-    assert (str(cache), sandbox.TRUSTED_CACHE) in pairs
-    assert (str(cache / "numba"), sandbox.KERNEL_CACHE) in pairs
-    env = sandbox._environment(1, "bwrap")
-    assert env[trusted_cache.CACHE_ENV] == sandbox.TRUSTED_CACHE
-    assert env[trusted_cache.NUMBA_ENV] == sandbox.KERNEL_CACHE
+    assert (str(cache), sandbox_launch.TRUSTED_CACHE) in pairs
+    assert (str(cache / "numba"), sandbox_launch.KERNEL_CACHE) in pairs
+    env = sandbox_launch.environment(1, "bwrap")
+    assert env[trusted_cache.CACHE_ENV] == sandbox_launch.TRUSTED_CACHE
+    assert env[trusted_cache.NUMBA_ENV] == sandbox_launch.KERNEL_CACHE

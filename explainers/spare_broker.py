@@ -1,0 +1,410 @@
+"""A started spare sandbox that outlives the command that started it.
+
+A fresh sandbox costs its Python's imports (numpy, pandas, scikit-learn,
+skops, the tree engine's kernels: about 2.5 s of CPU on a 2-core machine),
+which a ``whybox explain`` of ten rows would otherwise pay every time. The
+broker is a small trusted process of whybox's own code (it never reads a
+model's bytes or a request) that keeps one started sandbox and hands it to the
+next whybox process of the same user and the same sandbox configuration:
+
+- it listens on a Unix socket in a folder only this user can enter (``0700``,
+  checked), named by :func:`explainers.sandbox.launch_fingerprint` (the
+  sandbox's command, environment, limits and whybox's code), and serves only
+  a peer of its own uid (``SO_PEERCRED``);
+- on ``take`` it passes the sandbox's three pipes over the socket
+  (``SCM_RIGHTS``) and forgets them; the sandbox stays its child, so it writes
+  the exit status (and whether the memory cgroup stopped it) back on that
+  connection, and kills it when the connection closes: a sandbox never
+  outlives the process that took it, and each still serves one model only;
+- it starts its first spare once the process that launched it has exited, and
+  each later one once no process holds one of its sandboxes, so a spare never
+  competes with a command's own work; it stops its spare and exits after
+  ``WHYBOX_SPARE_IDLE_S`` seconds (default 600) without a taker. ``0`` turns
+  the broker off: every command starts its own sandbox.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import selectors
+import signal
+import socket
+import stat
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from explainers.sandbox_cgroup import SandboxCgroup
+
+IDLE_ENV = "WHYBOX_SPARE_IDLE_S"
+DEFAULT_IDLE_S = 600.0
+HANDOFF_TIMEOUT_S = 2.0
+TICK_S = 0.2
+MAX_EARLY_DEATHS = 3
+"""Spares that die within :data:`EARLY_S` of starting before the broker gives up."""
+EARLY_S = 10.0
+CHECK_S = 5.0
+MAX_SOCKET_PATH = 104
+"""Bytes a Unix socket's path may have (108 on Linux, 104 on macOS, with its NUL)."""
+
+
+def idle_s() -> float:
+    """Seconds a broker waits for a taker (``WHYBOX_SPARE_IDLE_S``; 0 or less: no broker)."""
+    try:
+        return float(os.environ.get(IDLE_ENV, DEFAULT_IDLE_S))
+    except ValueError:
+        return 0.0
+
+
+def _folder() -> Path | None:
+    """This user's private folder for broker sockets, or None where it is not private."""
+    base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
+    folder = base / f"whybox-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+    except OSError:
+        return None
+    private = stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+    return folder if private and not info.st_mode & 0o077 else None
+
+
+def socket_path(fingerprint: str) -> Path | None:
+    """Where the broker for sandboxes of ``fingerprint`` listens (None: no private folder)."""
+    folder = _folder()
+    path = None if folder is None else folder / f"spare-{fingerprint[:24]}.sock"
+    return path if path is not None and len(os.fsencode(path)) < MAX_SOCKET_PATH else None
+
+
+def _peer_uid(conn: socket.socket) -> int:
+    credentials = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return int(struct.unpack("3i", credentials)[1])
+
+
+# ------------------------------------------------------------------ the taker's side
+
+
+class HandedProcess:
+    """A sandbox process a broker started and handed over.
+
+    It has the part of :class:`subprocess.Popen`'s interface that
+    :class:`explainers.sandbox.Sandbox` uses (``pid``, the three streams,
+    ``poll``, ``wait``, ``kill``), and of a memory cgroup's
+    (``memory_mb``, ``hit_memory_limit``, ``remove``): the broker, its parent,
+    reports the exit on the connection.
+    """
+
+    def __init__(
+        self, conn: socket.socket, pid: int, mode: str, memory_mb: int, fds: list[int]
+    ) -> None:
+        self.pid = pid
+        self.mode = mode
+        self.memory_mb = memory_mb
+        self.stdin: IO[bytes] = os.fdopen(fds[0], "wb", buffering=0)
+        self.stdout: IO[bytes] = os.fdopen(fds[1], "rb", buffering=0)
+        self.stderr: IO[bytes] = os.fdopen(fds[2], "rb")
+        self.returncode: int | None = None
+        self._out_of_memory = False
+        self._conn = conn
+        self._lock = threading.Lock()
+
+    def poll(self) -> int | None:
+        """The exit status once the broker reported it, else None."""
+        self._read_report(0.0)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the exit report (raises ``subprocess.TimeoutExpired`` after ``timeout``)."""
+        self._read_report(timeout)
+        if self.returncode is None:
+            raise subprocess.TimeoutExpired(f"sandbox {self.pid}", timeout or 0.0)
+        return self.returncode
+
+    def kill(self) -> None:
+        """Ask the broker to kill it (it reports the exit)."""
+        with contextlib.suppress(OSError):
+            self._conn.sendall(b"kill\n")
+
+    def hit_memory_limit(self) -> bool:
+        """Whether its memory cgroup refused it memory (known once it exited)."""
+        return self._out_of_memory
+
+    def remove(self) -> None:
+        """Let go of it: the broker kills it, if it still runs, and removes its cgroup."""
+        self._conn.close()
+
+    def _read_report(self, timeout: float | None) -> None:
+        with self._lock:
+            if self.returncode is not None or self._conn.fileno() < 0:
+                return
+            self._conn.settimeout(timeout)
+            try:
+                report = self._conn.recv(256)
+            except (TimeoutError, BlockingIOError, OSError):
+                return
+            parts = report.split()
+            if len(parts) == 3 and parts[0] == b"exit":
+                self.returncode, self._out_of_memory = int(parts[1]), parts[2] == b"1"
+            elif not report:  # the broker itself is gone, and the sandbox with it
+                self.returncode = -signal.SIGKILL
+
+
+def take(fingerprint: str, jobs: int) -> HandedProcess | None:
+    """The broker's spare sandbox for this configuration, or None.
+
+    Where no broker listens, one is started (for the next command) and None returned.
+    """
+    if idle_s() <= 0:
+        return None
+    path = socket_path(fingerprint)
+    if path is None:
+        return None
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.settimeout(HANDOFF_TIMEOUT_S)
+    try:
+        conn.connect(str(path))
+    except OSError:
+        conn.close()
+        _start_broker(fingerprint, jobs)
+        return None
+    try:
+        if _peer_uid(conn) != os.getuid():
+            raise OSError("the socket's owner is another user")
+        conn.sendall(b"take\n")
+        message, fds, _, _ = socket.recv_fds(conn, 256, 3)
+    except OSError:
+        conn.close()
+        return None
+    parts = message.split()
+    if len(parts) != 4 or parts[0] != b"ok" or len(fds) != 3:
+        for fd in fds:
+            os.close(fd)
+        conn.close()
+        return None
+    return HandedProcess(conn, int(parts[1]), parts[2].decode(), int(parts[3]), fds)
+
+
+def _start_broker(fingerprint: str, jobs: int) -> None:
+    package_root = str(Path(__file__).resolve().parents[1])
+    path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH", "")]))
+    command = [sys.executable, "-m", "explainers.spare_broker", fingerprint, str(jobs)]
+    with contextlib.suppress(OSError):
+        subprocess.Popen(
+            [*command, str(os.getpid())],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env=dict(os.environ, PYTHONPATH=path),
+        )
+
+
+# ------------------------------------------------------------------ the broker
+
+
+@dataclass(slots=True)
+class _Started:
+    """One sandbox the broker started: its process, mode and cgroup."""
+
+    process: subprocess.Popen[bytes]
+    mode: str
+    cgroup: SandboxCgroup | None
+    started: float
+    reported: bool = False
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                if self.mode == "process":
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                else:
+                    self.process.kill()
+
+    def close(self) -> None:
+        """Kill it, reap it, remove its cgroup and close this side's pipes."""
+        self.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+        if self.cgroup is not None:
+            self.cgroup.remove()
+        self.close_pipes()
+
+    def close_pipes(self) -> None:
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
+class _Broker:
+    """The broker's state and its one loop (one thread)."""
+
+    def __init__(self, fingerprint: str, jobs: int, launcher: int, listener: socket.socket) -> None:
+        self.fingerprint = fingerprint
+        self.jobs = jobs
+        self.launcher = launcher
+        self.listener = listener
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(listener, selectors.EVENT_READ)
+        self.spare: _Started | None = None
+        self.handed: dict[socket.socket, _Started] = {}
+        self.last_activity = time.monotonic()
+        self.early_deaths = 0
+        self.checked = time.monotonic()
+
+    def run(self) -> None:
+        while self.early_deaths < MAX_EARLY_DEATHS and not self._code_changed():
+            for key, _ in self.selector.select(TICK_S):
+                if key.fileobj is self.listener:
+                    self._accept()
+                else:
+                    self._from_taker(key.fileobj)  # type: ignore[arg-type]
+            self._report_exits()
+            if self._idle_too_long():
+                break
+            self._refill()
+        for conn in list(self.handed):
+            self._release(conn)
+        if self.spare is not None:
+            self.spare.close()
+
+    def _code_changed(self) -> bool:
+        """Whether whybox was upgraded or edited (looked at every :data:`CHECK_S` seconds)."""
+        from explainers.sandbox_launch import launch_fingerprint
+
+        if time.monotonic() - self.checked < CHECK_S:
+            return False
+        self.checked = time.monotonic()
+        return launch_fingerprint(self.jobs) != self.fingerprint
+
+    def _idle_too_long(self) -> bool:
+        return not self.handed and time.monotonic() - self.last_activity > idle_s()
+
+    def _refill(self) -> None:
+        if self.spare is not None:
+            if self.spare.process.poll() is None:
+                return
+            if time.monotonic() - self.spare.started < EARLY_S:
+                self.early_deaths += 1
+            self.spare.close()
+            self.spare = None
+        if self.handed or _alive(self.launcher):
+            return
+        from explainers.sandbox_launch import spawn
+
+        process, mode, cgroup = spawn(self.jobs)
+        self.spare = _Started(process, mode, cgroup, time.monotonic())
+
+    def _accept(self) -> None:
+        try:
+            conn, _ = self.listener.accept()
+        except OSError:
+            return
+        self.last_activity = time.monotonic()
+        try:
+            conn.settimeout(HANDOFF_TIMEOUT_S)
+            if _peer_uid(conn) != os.getuid() or conn.recv(16) != b"take\n":
+                raise OSError("not a taker")
+            spare, self.spare = self.spare, None
+            if spare is None or spare.process.poll() is not None:
+                if spare is not None:
+                    spare.close()
+                conn.sendall(b"no\n")
+                raise OSError("no spare")
+            streams = (spare.process.stdin, spare.process.stdout, spare.process.stderr)
+            fds = [s.fileno() for s in streams if s is not None]
+            memory = spare.cgroup.memory_mb if spare.cgroup is not None else 0
+            message = f"ok {spare.process.pid} {spare.mode} {memory}\n".encode()
+            socket.send_fds(conn, [message], fds)
+        except OSError:
+            conn.close()
+            return
+        spare.close_pipes()  # the taker holds them now
+        conn.setblocking(False)
+        self.handed[conn] = spare
+        self.selector.register(conn, selectors.EVENT_READ)
+
+    def _from_taker(self, conn: socket.socket) -> None:
+        try:
+            data = conn.recv(64)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:  # the taker let go of it, or exited
+            self._release(conn)
+        elif b"kill" in data:
+            self.handed[conn].kill()
+
+    def _report_exits(self) -> None:
+        for conn, started in list(self.handed.items()):
+            status = started.process.poll()
+            if status is None or started.reported:
+                continue
+            out_of_memory = started.cgroup is not None and started.cgroup.hit_memory_limit()
+            started.reported = True
+            with contextlib.suppress(OSError):
+                conn.sendall(f"exit {status} {int(out_of_memory)}\n".encode())
+
+    def _release(self, conn: socket.socket) -> None:
+        self.selector.unregister(conn)
+        self.handed.pop(conn).close()
+        conn.close()
+        self.last_activity = time.monotonic()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def serve(fingerprint: str, jobs: int, launcher: int) -> None:
+    """Run a broker for sandboxes of ``fingerprint`` until it has been idle too long.
+
+    It exits at once if another broker holds that fingerprint, or if this
+    process's own configuration gives another fingerprint.
+    """
+    from explainers.sandbox_launch import launch_fingerprint
+
+    path = socket_path(fingerprint)
+    if path is None or launch_fingerprint(jobs) != fingerprint:
+        return
+    with open(path.with_suffix(".lock"), "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return  # another broker serves this fingerprint
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # a dead broker's
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind(str(path))
+            listener.listen(8)
+        except OSError:
+            listener.close()
+            return
+        try:
+            _Broker(fingerprint, jobs, launcher, listener).run()
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            listener.close()
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    serve(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
