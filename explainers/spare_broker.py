@@ -65,9 +65,9 @@ def idle_s() -> float:
         return 0.0
 
 
-def _folder() -> Path | None:
+def _folder(runtime: str | None = None) -> Path | None:
     """This user's private folder for broker sockets, or None where it is not private."""
-    base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
+    base = Path(runtime or os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
     folder = base / f"whybox-{os.getuid()}"
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
@@ -83,6 +83,21 @@ def socket_path(fingerprint: str) -> Path | None:
     folder = _folder()
     path = None if folder is None else folder / f"spare-{fingerprint[:24]}.sock"
     return path if path is not None and len(os.fsencode(path)) < MAX_SOCKET_PATH else None
+
+
+def stop_brokers(runtime: str | None = None) -> int:
+    """Ask every broker of this user (in ``runtime``, default ``$XDG_RUNTIME_DIR``) to stop
+    with its spare; how many were asked (``python -m explainers.spare_broker --stop``)."""
+    folder = _folder(runtime)
+    asked = 0
+    for path in sorted(folder.glob("spare-*.sock")) if folder is not None else []:
+        with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX) as conn:
+            conn.settimeout(HANDOFF_TIMEOUT_S)
+            conn.connect(str(path))
+            if _peer_uid(conn) == os.getuid():
+                conn.sendall(b"quit\n")
+                asked += 1
+    return asked
 
 
 def _peer_uid(conn: socket.socket) -> int:
@@ -260,22 +275,25 @@ class _Broker:
         self.last_activity = time.monotonic()
         self.early_deaths = 0
         self.checked = time.monotonic()
+        self.asked_to_stop = False
 
     def run(self) -> None:
-        while self.early_deaths < MAX_EARLY_DEATHS and not self._code_changed():
-            for key, _ in self.selector.select(TICK_S):
-                if key.fileobj is self.listener:
-                    self._accept()
-                else:
-                    self._from_taker(key.fileobj)  # type: ignore[arg-type]
-            self._report_exits()
-            if self._idle_too_long():
-                break
-            self._refill()
-        for conn in list(self.handed):
-            self._release(conn)
-        if self.spare is not None:
-            self.spare.close()
+        try:
+            while self.early_deaths < MAX_EARLY_DEATHS and not self._code_changed():
+                for key, _ in self.selector.select(TICK_S):
+                    if key.fileobj is self.listener:
+                        self._accept()
+                    else:
+                        self._from_taker(key.fileobj)  # type: ignore[arg-type]
+                self._report_exits()
+                if self.asked_to_stop or self._idle_too_long():
+                    break
+                self._refill()
+        finally:  # also on SIGTERM
+            for conn in list(self.handed):
+                self._release(conn)
+            if self.spare is not None:
+                self.spare.close()
 
     def _code_changed(self) -> bool:
         """Whether whybox was upgraded or edited (looked at every :data:`CHECK_S` seconds)."""
@@ -312,7 +330,12 @@ class _Broker:
         self.last_activity = time.monotonic()
         try:
             conn.settimeout(HANDOFF_TIMEOUT_S)
-            if _peer_uid(conn) != os.getuid() or conn.recv(16) != b"take\n":
+            if _peer_uid(conn) != os.getuid():
+                raise OSError("another user")
+            request = conn.recv(16)
+            if request == b"quit\n":
+                self.asked_to_stop = True
+            if request != b"take\n":
                 raise OSError("not a taker")
             spare, self.spare = self.spare, None
             if spare is None or spare.process.poll() is not None:
@@ -405,6 +428,14 @@ def serve(fingerprint: str, jobs: int, launcher: int) -> None:
             listener.close()
 
 
-if __name__ == "__main__":
+def main(argv: list[str]) -> None:
+    """``--stop``: stop this user's brokers; else ``FINGERPRINT JOBS LAUNCHER_PID``: serve."""
+    if argv == ["--stop"]:
+        print(f"asked {stop_brokers()} spare broker(s) to stop")
+        return
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    serve(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
+    serve(argv[0], int(argv[1]), int(argv[2]))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -193,6 +193,14 @@ def test_an_idle_broker_exits_and_takes_its_spare_with_it(runtime: dict[str, str
     assert not any(Path(runtime["XDG_RUNTIME_DIR"]).glob("whybox-*/*.sock"))
 
 
+def test_brokers_stop_when_asked(runtime: dict[str, str]) -> None:
+    broker = _start_broker(runtime)
+    spare = _spare_of(broker)
+    assert spare_broker.stop_brokers(runtime["XDG_RUNTIME_DIR"]) == 1
+    assert broker.wait(timeout=30) == 0
+    assert _until(lambda: not _alive(spare), timeout=10)
+
+
 def test_a_broker_for_other_settings_or_code_does_not_start(runtime: dict[str, str]) -> None:
     broker = _start_broker(runtime, fingerprint="0" * 64)
     assert broker.wait(timeout=30) == 0
