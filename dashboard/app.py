@@ -27,7 +27,7 @@ charts_coming = (
 if charts_coming:  # have the browser load plotly.js now, before the imports below,
     request_chart_library()  # which can wait on the server's warm-up
 
-from dashboard import actions  # noqa: E402
+from dashboard import actions, warm_up  # noqa: E402
 from dashboard.views import show_error, show_unexpected, sidebar_summary  # noqa: E402
 from explainers.errors import ExplainerError  # noqa: E402
 
@@ -75,3 +75,4 @@ try:
     navigation.run()
 except Exception as unexpected:  # a fault in a page: one st.error, never a traceback
     show_unexpected(unexpected)
+warm_up.first_page_sent()

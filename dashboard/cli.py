@@ -185,9 +185,12 @@ def load_contained_files(args: argparse.Namespace) -> PreparedData:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from explainers.sandbox_launch import prestart
+
+    prestart(args.jobs)  # first: its imports overlap this process's (pandas included)
     from explainers.sandbox import start_spare
 
-    start_spare(args.jobs, keep=False)  # its imports overlap this process's
+    start_spare(args.jobs, keep=False)
     from explainers.batch import explain_batch, renamed_note, write_table
     from explainers.limits import REFERENCE_ROWS
     from explainers.model_calls import run_model_task
@@ -277,9 +280,12 @@ def _explain_dask(args: argparse.Namespace, out: Path) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from explainers.sandbox_launch import prestart
+
+    prestart(1)  # first: its imports overlap this process's (pandas included)
     from explainers.sandbox import start_spare
 
-    start_spare(1, keep=False)  # its imports overlap this process's
+    start_spare(1, keep=False)
     from dashboard.report import report_html, report_pdf
     from explainers.decision import find_row, summarise_decision
 

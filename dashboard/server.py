@@ -1,9 +1,10 @@
 """Run the Streamlit server in this process, importing the heavy modules meanwhile.
 
-``whybox demo`` / ``whybox serve`` start ``python -m dashboard.server``. While
-Streamlit starts and the browser loads its page, a background thread imports
-the explainer stack (shap, lime, scikit-learn: about two seconds), so the
-first page a visitor opens does not wait for it.
+``whybox demo`` / ``whybox serve`` start ``python -m dashboard.server``. The
+first model's sandbox is launched before anything else loads; while Streamlit
+starts and the browser loads its page, a background thread imports what the
+pages need (:mod:`dashboard.warm_up`), so the first page a visitor opens does
+not wait for it.
 
 Three of Streamlit's start-up habits cost the demo about 2 s on 2 cores and
 do nothing for an installed app, so they are switched off here (see
@@ -17,7 +18,6 @@ and read every page (DNS rebinding), since the dashboard has no login.
 
 from __future__ import annotations
 
-import gc
 import sys
 import threading
 from pathlib import Path
@@ -28,21 +28,6 @@ APP = Path(__file__).resolve().parent / "app.py"
 # While the warm-up imports hold the GIL, the server thread gets it back every
 # 0.5 ms instead of every 5 ms, so the browser's files and messages are not held up.
 START_UP_SWITCH_INTERVAL_S = 0.0005
-
-
-def _warm_imports(normal_switch_interval: float) -> None:
-    from dashboard.operator_env import sandbox_required
-    from explainers import sandbox
-
-    print(f"whybox: {sandbox.protections().sentence}", flush=True)
-    if sandbox.mode() != "bwrap" and sandbox_required():
-        print("whybox: --require-sandbox is on, so uploaded models will be refused.", flush=True)
-    import dashboard.cache  # noqa: F401  (imports shap, lime, scikit-learn, the loaders)
-
-    # Streamlit runs a full collection after every script run; with the explainer
-    # stack imported that walk took about 0.25 s a run. Frozen objects are skipped.
-    gc.freeze()
-    sys.setswitchinterval(normal_switch_interval)
 
 
 def _skip_streamlit_start_up_work() -> None:
@@ -96,12 +81,15 @@ def _accept_only_own_host(bound_host: str) -> None:
 def main(argv: list[str]) -> None:
     """``python -m dashboard.server PORT HOST``: serve the app on HOST:PORT."""
     port, host = int(argv[0]), argv[1]
+    from explainers import sandbox_launch
+
+    # first of all, before pandas and Streamlit load, so the first model's sandbox imports
+    # its stack on the other core meanwhile (or a broker's warm spare is taken); on a thread
+    # of its own, since bubblewrap's probe can take seconds on a loaded machine and must not
+    # hold up Streamlit (the fresh-clone run's first servers missed 60 s)
+    sandbox_launch.prestart()
     from explainers import sandbox
 
-    # first of all, so the first model's sandbox imports its stack on the other core while
-    # Streamlit starts (started from the warm-up thread, it began 3.4 s later on the demo);
-    # on a thread of its own, since bubblewrap's probe can take seconds on a loaded machine
-    # and must not hold up Streamlit (the fresh-clone run's first servers missed 60 s)
     sandbox.keep_a_spare()
     threading.Thread(target=sandbox.start_spare, name="whybox-first-sandbox", daemon=True).start()
     from streamlit.web import bootstrap
@@ -110,8 +98,10 @@ def main(argv: list[str]) -> None:
     _accept_only_own_host(host)
     normal_switch_interval = sys.getswitchinterval()
     sys.setswitchinterval(START_UP_SWITCH_INTERVAL_S)
+    from dashboard import warm_up
+
     threading.Thread(
-        target=_warm_imports,
+        target=warm_up.warm,
         args=(normal_switch_interval,),
         name="whybox-warm-imports",
         daemon=True,

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import expit, softmax
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -100,6 +99,8 @@ class XGBoostBooster:
 
     def predict_proba(self, X: Any) -> FloatArray:
         """Class probabilities: sigmoid (binary) or softmax (multiclass) of the margin."""
+        from scipy.special import expit, softmax  # here: the server imports this module
+
         margin = self.margin(X)
         if margin.ndim == 1:
             p = expit(margin)

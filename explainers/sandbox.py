@@ -53,13 +53,11 @@ from explainers.sandbox_launch import (
     DEFAULT_MEMORY_MB,
     MEMORY_ENV,
     Mode,
-    launch_fingerprint,
+    launch,
     mode,
-    spawn,
     total_memory_mb,
 )
 from explainers.sandbox_protocol import SandboxInfo
-from explainers.trusted_cache import warm_in_background
 from explainers.wire import MAX_REPLY_ITEMS, WireError
 
 TIMEOUT_ENV = "WHYBOX_SANDBOX_TIMEOUT_S"
@@ -361,18 +359,12 @@ def _is_progress(value: Any) -> bool:
 def start_sandbox(jobs: int | None = None) -> Sandbox:
     """Start a sandbox process (it imports the explainer stack, then waits for a model).
 
-    It comes from this configuration's broker when one holds a spare
-    (:mod:`explainers.spare_broker`), else it is started here. The sandbox
-    loads the tree engine's compiled kernels from the trusted cache, so the
-    first start with a cold cache warms it (in the background).
+    The process is the one this process started early
+    (:func:`explainers.sandbox_launch.prestart`), a broker's warm spare
+    (:mod:`explainers.spare_broker`), or one started now
+    (:func:`explainers.sandbox_launch.launch`).
     """
-    warm_in_background()
-    jobs = default_jobs() if jobs is None else max(1, jobs)
-    handed = spare_broker.take(launch_fingerprint(jobs), jobs)
-    if handed is not None:
-        log.info("sandbox %s: a spare handed over by the broker", handed.pid)
-        return Sandbox(handed, "bwrap" if handed.mode == "bwrap" else "process", handed)
-    return Sandbox(*spawn(jobs))
+    return Sandbox(*launch(jobs))
 
 
 # ------------------------------------------------------------------ the handle

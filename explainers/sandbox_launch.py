@@ -15,12 +15,21 @@ import shutil
 import subprocess
 import sys
 import threading
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Literal
 
-from explainers import sandbox_cgroup
+from explainers import sandbox_cgroup, spare_broker
+from explainers.cores import default_jobs
 from explainers.cpu_budget import CPU_ENV
-from explainers.trusted_cache import CACHE_ENV, NUMBA_ENV, cache_folder, numba_folder
+from explainers.spare_broker import HandedProcess
+from explainers.trusted_cache import (
+    CACHE_ENV,
+    NUMBA_ENV,
+    cache_folder,
+    numba_folder,
+    warm_in_background,
+)
 
 MODE_ENV = "WHYBOX_SANDBOX"
 TOTAL_ENV = "WHYBOX_SANDBOX_TOTAL_MB"
@@ -38,7 +47,62 @@ KERNEL_CACHE = "/whybox-numba"
 """Where a sandbox sees the trusted cache and its numba part (read-only: see
 :mod:`explainers.trusted_cache`)."""
 
+Launched = tuple[
+    subprocess.Popen[bytes] | HandedProcess,
+    Mode,
+    sandbox_cgroup.SandboxCgroup | HandedProcess | None,
+]
+"""A sandbox process, its mode, and what holds it to its memory ceiling (its cgroup, or
+the broker that started it)."""
+
 log = logging.getLogger("whybox.sandbox")
+_EARLY: dict[int, Future[Launched]] = {}
+_EARLY_LOCK = threading.Lock()
+
+
+def prestart(jobs: int | None = None) -> None:
+    """Launch this process's first sandbox now, before the caller imports the rest of whybox.
+
+    On a thread of its own (bubblewrap's probe can take seconds on a loaded
+    machine); the next :func:`launch` for as many ``jobs`` hands it out.
+    """
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    future: Future[Launched] = Future()
+    with _EARLY_LOCK:
+        if jobs in _EARLY:
+            return
+        _EARLY[jobs] = future
+
+    def run() -> None:
+        try:
+            future.set_result(_launch_now(jobs))
+        except BaseException as exc:  # launch() starts one again, and reports what fails
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="whybox-first-sandbox", daemon=True).start()
+
+
+def launch(jobs: int | None = None) -> Launched:
+    """A sandbox process for ``jobs`` workers: the one :func:`prestart` launched, a broker's
+    warm spare (:mod:`explainers.spare_broker`), or one started now."""
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    with _EARLY_LOCK:
+        early = _EARLY.pop(jobs, None)
+    if early is not None:
+        try:
+            return early.result()
+        except Exception:
+            log.warning("the sandbox started early failed; starting another", exc_info=True)
+    return _launch_now(jobs)
+
+
+def _launch_now(jobs: int) -> Launched:
+    warm_in_background()  # the sandbox loads the engine's kernels from the trusted cache
+    handed = spare_broker.take(launch_fingerprint(jobs), jobs)
+    if handed is None:
+        return spawn(jobs)
+    log.info("sandbox %s: a spare handed over by the broker", handed.pid)
+    return handed, "bwrap" if handed.mode == "bwrap" else "process", handed
 
 
 def wanted_mode() -> str:

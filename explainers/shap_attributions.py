@@ -49,7 +49,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sklearn.pipeline import Pipeline
 
 from explainers.booster_trees import engine_contributions
 from explainers.boosters import LightGBMBooster, XGBoostBooster
@@ -338,6 +337,8 @@ def global_sample(X: pd.DataFrame) -> pd.DataFrame:
 
 def _split_pipeline(model: Any) -> tuple[Any | None, Any]:
     """(preprocessor or None, final estimator)."""
+    from sklearn.pipeline import Pipeline  # here: the server and the CLI import this module
+
     if isinstance(model, Pipeline) and len(model.steps) > 1:
         return model[:-1], model.steps[-1][1]
     if isinstance(model, Pipeline):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import select
 import selectors
 import signal
 import socket
@@ -266,7 +267,7 @@ class _Broker:
     def __init__(self, fingerprint: str, jobs: int, launcher: int, listener: socket.socket) -> None:
         self.fingerprint = fingerprint
         self.jobs = jobs
-        self.launcher = launcher
+        self.launcher = _Launcher(launcher)
         self.listener = listener
         self.selector = selectors.DefaultSelector()
         self.selector.register(listener, selectors.EVENT_READ)
@@ -315,7 +316,7 @@ class _Broker:
                 self.early_deaths += 1
             self.spare.close()
             self.spare = None
-        if self.handed or _alive(self.launcher):
+        if self.handed or self.launcher.alive():
             return
         from explainers.sandbox_launch import spawn
 
@@ -385,14 +386,37 @@ class _Broker:
         self.last_activity = time.monotonic()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+class _Launcher:
+    """The process that started the broker, by a pidfd where there is one (a pid number
+    can be reused by a later process; a pidfd cannot)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.fd: int | None = None
+        self.gone = pid <= 0  # none to wait for
+        if self.gone:
+            return
+        try:
+            self.fd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            self.gone = True
+        except (AttributeError, OSError):  # no pidfd here: fall back on the number
+            pass
+
+    def alive(self) -> bool:
+        if self.gone:
+            return False
+        if self.fd is not None:
+            readable, _, _ = select.select([self.fd], [], [], 0)  # readable once it exited
+            self.gone = bool(readable)
+        else:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.gone = True
+            except PermissionError:
+                pass
+        return not self.gone
 
 
 def serve(fingerprint: str, jobs: int, launcher: int) -> None:
@@ -429,7 +453,8 @@ def serve(fingerprint: str, jobs: int, launcher: int) -> None:
 
 
 def main(argv: list[str]) -> None:
-    """``--stop``: stop this user's brokers; else ``FINGERPRINT JOBS LAUNCHER_PID``: serve."""
+    """``--stop``: stop this user's brokers; else ``FINGERPRINT JOBS LAUNCHER_PID``: serve
+    (a launcher pid of 0: start the spare at once)."""
     if argv == ["--stop"]:
         print(f"asked {stop_brokers()} spare broker(s) to stop")
         return

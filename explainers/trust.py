@@ -23,7 +23,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from explainers.errors import DataValidationError
 from explainers.naming import feature_label
@@ -183,6 +182,8 @@ def assess_agreement(
     names = tuple(shap_row.feature_names[j] for j in index)
     sign_agreement = float(np.mean(np.sign(a) == np.sign(b)))
     opposite = tuple(n for n, x, y in zip(names, a, b, strict=True) if x * y < 0)
+    from scipy import stats  # here: the server imports this module
+
     spearman = _correlation(stats.spearmanr, np.abs(a), np.abs(b))
     kendall = _correlation(stats.kendalltau, np.abs(a), np.abs(b))
     fit = None if lime_row.surrogate_score is None else float(lime_row.surrogate_score[0])

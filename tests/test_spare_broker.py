@@ -67,13 +67,6 @@ def _until(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
     return condition()
 
 
-def _dead_pid() -> int:
-    """The pid of a process that has exited (a broker's launcher, gone)."""
-    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    return int(done.stdout)
-
-
 @pytest.fixture
 def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """Brokers on: a private runtime folder and a one-minute idle limit."""
@@ -90,7 +83,7 @@ def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
 def _start_broker(env: dict[str, str], fingerprint: str | None = None) -> subprocess.Popen[bytes]:
     command = [
         sys.executable, "-m", "explainers.spare_broker",
-        fingerprint or launch_fingerprint(JOBS), str(JOBS), str(_dead_pid()),
+        fingerprint or launch_fingerprint(JOBS), str(JOBS), "0",
     ]  # fmt: skip
     full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(command, env=full_env, cwd=ROOT)
@@ -227,7 +220,7 @@ def test_a_broker_stops_when_whybox_code_changes(runtime: dict[str, str], tmp_pa
     )
     fingerprint = done.stdout.strip()
     broker = subprocess.Popen(
-        [sys.executable, "-m", "explainers.spare_broker", fingerprint, "1", str(_dead_pid())],
+        [sys.executable, "-m", "explainers.spare_broker", fingerprint, "1", "0"],
         env=env, cwd=code,
     )  # fmt: skip
     spare = _spare_of(broker)
