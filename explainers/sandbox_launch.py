@@ -99,6 +99,9 @@ def launch(jobs: int | None = None) -> Launched:
 def _launch_now(jobs: int) -> Launched:
     warm_in_background()  # the sandbox loads the engine's kernels from the trusted cache
     handed = spare_broker.take(launch_fingerprint(jobs), jobs)
+    if handed is not None and handed.mode != mode():
+        handed.give_back()  # a broker whose bwrap probe failed: not this process's containment
+        handed = None
     if handed is None:
         return spawn(jobs)
     log.info("sandbox %s: a spare handed over by the broker", handed.pid)
@@ -216,7 +219,8 @@ def environment(jobs: int, chosen: Mode) -> dict[str, str]:
 def spawn(jobs: int) -> tuple[subprocess.Popen[bytes], Mode, sandbox_cgroup.SandboxCgroup | None]:
     """Start a sandbox process here: the process, its mode and its memory cgroup."""
     chosen = mode()
-    python = [sys.executable, "-s", "-m", "explainers.sandbox_worker"]
+    # -P: no cwd (/tmp in process mode, where any user may write) on sys.path
+    python = [sys.executable, "-s", "-P", "-m", "explainers.sandbox_worker"]
     command = [*bwrap_args(), *python] if chosen == "bwrap" else python
     cgroup = sandbox_cgroup.create(total_memory_mb(jobs))
     process = subprocess.Popen(

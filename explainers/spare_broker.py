@@ -20,7 +20,10 @@ next whybox process of the same user and the same sandbox configuration:
   each later one once no process holds one of its sandboxes, so a spare never
   competes with a command's own work; it stops its spare and exits after
   ``WHYBOX_SPARE_IDLE_S`` seconds (default 600) without a taker. ``0`` turns
-  the broker off: every command starts its own sandbox.
+  the broker off: every command starts its own sandbox;
+- once whybox's code changes it hands out no more, and exits when its takers
+  have let go of theirs; it never waits on a client (a silent one is dropped
+  after :data:`HANDOFF_TIMEOUT_S`).
 """
 
 from __future__ import annotations
@@ -54,6 +57,9 @@ MAX_EARLY_DEATHS = 3
 """Spares that die within :data:`EARLY_S` of starting before the broker gives up."""
 EARLY_S = 10.0
 CHECK_S = 5.0
+MAX_PENDING = 8
+"""Connections the broker waits on for their ``take`` at once (each at most
+:data:`HANDOFF_TIMEOUT_S`)."""
 MAX_SOCKET_PATH = 104
 """Bytes a Unix socket's path may have (108 on Linux, 104 on macOS, with its NUL)."""
 
@@ -158,6 +164,12 @@ class HandedProcess:
         """Let go of it: the broker kills it, if it still runs, and removes its cgroup."""
         self._conn.close()
 
+    def give_back(self) -> None:
+        """Let go of it unused: close its pipes too."""
+        for stream in (self.stdin, self.stdout, self.stderr):
+            stream.close()
+        self.remove()
+
     def _read_report(self, timeout: float | None) -> None:
         with self._lock:
             if self.returncode is not None or self._conn.fileno() < 0:
@@ -200,6 +212,8 @@ def take(fingerprint: str, jobs: int) -> HandedProcess | None:
     except OSError:
         conn.close()
         return None
+    for fd in fds:  # recv_fds gives inheritable fds, unlike anything Python opens itself
+        os.set_inheritable(fd, False)
     parts = message.split()
     if len(parts) != 4 or parts[0] != b"ok" or len(fds) != 3:
         for fd in fds:
@@ -212,7 +226,9 @@ def take(fingerprint: str, jobs: int) -> HandedProcess | None:
 def _start_broker(fingerprint: str, jobs: int) -> None:
     package_root = str(Path(__file__).resolve().parents[1])
     path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH", "")]))
-    command = [sys.executable, "-m", "explainers.spare_broker", fingerprint, str(jobs)]
+    # -P and cwd /: a command run in a folder holding an explainers/ (or selectors.py) of
+    # someone else's would otherwise start a broker of that code
+    command = [sys.executable, "-P", "-m", "explainers.spare_broker", fingerprint, str(jobs)]
     with contextlib.suppress(OSError):
         subprocess.Popen(
             [*command, str(os.getpid())],
@@ -220,6 +236,7 @@ def _start_broker(fingerprint: str, jobs: int) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            cwd="/",
             env=dict(os.environ, PYTHONPATH=path),
         )
 
@@ -262,16 +279,17 @@ class _Started:
 
 
 class _Broker:
-    """The broker's state and its one loop (one thread)."""
+    """The broker's state and its one loop (one thread, which never waits on a client)."""
 
     def __init__(self, fingerprint: str, jobs: int, launcher: int, listener: socket.socket) -> None:
         self.fingerprint = fingerprint
         self.jobs = jobs
         self.launcher = _Launcher(launcher)
-        self.listener = listener
+        self.listener: socket.socket | None = listener
         self.selector = selectors.DefaultSelector()
         self.selector.register(listener, selectors.EVENT_READ)
         self.spare: _Started | None = None
+        self.pending: dict[socket.socket, float] = {}  # connected, "take" not read yet
         self.handed: dict[socket.socket, _Started] = {}
         self.last_activity = time.monotonic()
         self.early_deaths = 0
@@ -280,21 +298,42 @@ class _Broker:
 
     def run(self) -> None:
         try:
-            while self.early_deaths < MAX_EARLY_DEATHS and not self._code_changed():
-                for key, _ in self.selector.select(TICK_S):
-                    if key.fileobj is self.listener:
-                        self._accept()
-                    else:
-                        self._from_taker(key.fileobj)  # type: ignore[arg-type]
-                self._report_exits()
+            while self.listener is not None or self.handed:
+                self._once()
+                if self.listener is not None and (
+                    self.early_deaths >= MAX_EARLY_DEATHS or self._code_changed()
+                ):
+                    self._retire()  # hand out no more; serve the handed ones to the end
                 if self.asked_to_stop or self._idle_too_long():
                     break
-                self._refill()
-        finally:  # also on SIGTERM
-            for conn in list(self.handed):
+        finally:  # also on SIGTERM (SystemExit): no sandbox or cgroup is left behind
+            for conn in [*self.pending, *self.handed]:
                 self._release(conn)
             if self.spare is not None:
                 self.spare.close()
+
+    def _once(self) -> None:
+        for key, _ in self.selector.select(TICK_S):
+            if key.fileobj is self.listener:
+                self._accept()
+            elif key.fileobj in self.pending:
+                self._hand(key.fileobj)
+            else:
+                self._from_taker(key.fileobj)  # type: ignore[arg-type]
+        now = time.monotonic()
+        for conn in [c for c, since in self.pending.items() if now - since > HANDOFF_TIMEOUT_S]:
+            self._release(conn)
+        self._report_exits()
+        self._refill()
+
+    def _retire(self) -> None:
+        assert self.listener is not None
+        self.selector.unregister(self.listener)
+        self.listener.close()
+        self.listener = None
+        if self.spare is not None:
+            self.spare.close()
+            self.spare = None
 
     def _code_changed(self) -> bool:
         """Whether whybox was upgraded or edited (looked at every :data:`CHECK_S` seconds)."""
@@ -316,7 +355,7 @@ class _Broker:
                 self.early_deaths += 1
             self.spare.close()
             self.spare = None
-        if self.handed or self.launcher.alive():
+        if self.listener is None or self.handed or self.launcher.alive():
             return
         from explainers.sandbox_launch import spawn
 
@@ -324,38 +363,47 @@ class _Broker:
         self.spare = _Started(process, mode, cgroup, time.monotonic())
 
     def _accept(self) -> None:
+        assert self.listener is not None
         try:
             conn, _ = self.listener.accept()
         except OSError:
             return
         self.last_activity = time.monotonic()
         try:
-            conn.settimeout(HANDOFF_TIMEOUT_S)
-            if _peer_uid(conn) != os.getuid():
-                raise OSError("another user")
+            if len(self.pending) >= MAX_PENDING or _peer_uid(conn) != os.getuid():
+                raise OSError("not a taker")
+        except OSError:
+            conn.close()
+            return
+        conn.setblocking(False)
+        self.pending[conn] = time.monotonic()
+        self.selector.register(conn, selectors.EVENT_READ)
+
+    def _hand(self, conn: socket.socket) -> None:
+        """Answer a connection's first message: the spare's pipes, or ``no``."""
+        del self.pending[conn]
+        spare = self.spare
+        try:
             request = conn.recv(16)
             if request == b"quit\n":
                 self.asked_to_stop = True
             if request != b"take\n":
                 raise OSError("not a taker")
-            spare, self.spare = self.spare, None
             if spare is None or spare.process.poll() is not None:
-                if spare is not None:
-                    spare.close()
                 conn.sendall(b"no\n")
                 raise OSError("no spare")
             streams = (spare.process.stdin, spare.process.stdout, spare.process.stderr)
             fds = [s.fileno() for s in streams if s is not None]
             memory = spare.cgroup.memory_mb if spare.cgroup is not None else 0
             message = f"ok {spare.process.pid} {spare.mode} {memory}\n".encode()
-            socket.send_fds(conn, [message], fds)
+            socket.send_fds(conn, [message], fds)  # on an error, nothing was sent
         except OSError:
+            self.selector.unregister(conn)
             conn.close()
             return
+        self.spare = None
         spare.close_pipes()  # the taker holds them now
-        conn.setblocking(False)
         self.handed[conn] = spare
-        self.selector.register(conn, selectors.EVENT_READ)
 
     def _from_taker(self, conn: socket.socket) -> None:
         try:
@@ -381,7 +429,10 @@ class _Broker:
 
     def _release(self, conn: socket.socket) -> None:
         self.selector.unregister(conn)
-        self.handed.pop(conn).close()
+        self.pending.pop(conn, None)
+        started = self.handed.pop(conn, None)
+        if started is not None:
+            started.close()
         conn.close()
         self.last_activity = time.monotonic()
 

@@ -178,7 +178,7 @@ def warm_in_background() -> None:
         return
     path = [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
     process = subprocess.Popen(
-        [sys.executable, "-m", "explainers.trusted_cache"],
+        [sys.executable, "-P", "-m", "explainers.trusted_cache"],  # -P: not the cwd's code
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -11,22 +11,25 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from explainers import sandbox, spare_broker
+from explainers import sandbox, sandbox_cgroup, spare_broker
 from explainers.loading import load_model
 from explainers.model_bundle import model_outputs
 from explainers.model_calls import run_model_task
-from explainers.sandbox_launch import launch_fingerprint
+from explainers.sandbox_launch import launch_fingerprint, spawn
 from tests.conftest import ROOT, SAMPLES
 
 JOBS = 1
@@ -292,3 +295,121 @@ def test_the_command_line_takes_the_spare_and_writes_the_same_table(
     np.testing.assert_allclose(alone["prediction"], skops.model.predict_proba(X)[:, good],
                                rtol=0, atol=1e-12)  # fmt: skip
     os.kill(broker, 15)
+
+
+def test_a_taker_that_gives_up_before_the_answer_does_not_cost_the_spare(
+    runtime: dict[str, str],
+) -> None:
+    broker = _start_broker(runtime)
+    try:
+        spare = _spare_of(broker)
+        path = str(spare_broker.socket_path(launch_fingerprint(JOBS)))
+        os.kill(broker.pid, signal.SIGSTOP)  # so that the broker reads them all only later
+        quiet = [socket.socket(socket.AF_UNIX) for _ in range(3)]  # silent ones
+        for conn in quiet:
+            conn.connect(path)
+        with socket.socket(socket.AF_UNIX) as gone:  # and one gone before the broker answers
+            gone.connect(path)
+            gone.sendall(b"take\n")
+        os.kill(broker.pid, signal.SIGCONT)
+        handed = spare_broker.take(launch_fingerprint(JOBS), JOBS)  # not held up by the silent
+        assert handed is not None and handed.pid == spare  # the same spare: none forgotten
+        assert _children(broker.pid) == {spare}
+        assert not any(os.get_inheritable(s.fileno()) for s in (handed.stdin, handed.stdout))
+        handed.remove()
+    finally:
+        broker.terminate()
+        broker.wait(timeout=20)
+
+
+def test_a_terminated_broker_removes_the_cgroups_of_its_sandboxes(runtime: dict[str, str]) -> None:
+    broker = _start_broker(runtime)
+    spare = _spare_of(broker)
+    folders = [
+        Path("/sys/fs/cgroup", line.split(":")[1], line.split(":", 2)[2].lstrip("/"))
+        for line in Path(f"/proc/{spare}/cgroup").read_text().splitlines()
+        if "whybox-sandbox-" in line
+    ]
+    assert all(folder.is_dir() for folder in folders)
+    assert bool(folders) == sandbox_cgroup.available()
+    handed = spare_broker.take(launch_fingerprint(JOBS), JOBS)
+    assert handed is not None
+    broker.terminate()
+    assert broker.wait(timeout=20) == 0
+    assert handed.wait(timeout=10) != 0
+    assert not [folder for folder in folders if folder.exists()]
+
+
+def test_a_handed_sandbox_outlives_an_upgrade_of_whybox(
+    runtime: dict[str, str], tmp_path: Path
+) -> None:
+    code = tmp_path / "code"
+    shutil.copytree(ROOT / "explainers", code / "explainers")
+    env = {**os.environ, **runtime, "PYTHONPATH": str(code)}
+    script = "from explainers.sandbox_launch import launch_fingerprint as f; print(f(1))"
+    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=code,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    fingerprint = done.stdout.strip()
+    broker = subprocess.Popen(
+        [sys.executable, "-m", "explainers.spare_broker", fingerprint, "1", "0"],
+        env=env, cwd=code,
+    )  # fmt: skip
+    try:
+        _spare_of(broker)
+        handed = spare_broker.take(fingerprint, 1)
+        assert handed is not None
+        cores = code / "explainers" / "cores.py"
+        cores.write_text(cores.read_text() + "\n# upgraded\n")
+        time.sleep(spare_broker.CHECK_S + 1)
+        assert handed.poll() is None  # still serving its command
+        assert spare_broker.take(fingerprint, 1) is None  # but no more spares of the old code
+        handed.remove()
+        assert broker.wait(timeout=20) == 0
+    finally:
+        broker.kill()
+        broker.wait()
+
+
+@pytest.mark.skipif(not sandbox.mode() == "bwrap", reason="needs bubblewrap")
+def test_a_spare_without_bwrap_is_not_taken_where_bwrap_works(runtime: dict[str, str]) -> None:
+    broker = _start_broker({**runtime, "PATH": "/nonexistent"})  # its bwrap probe fails
+    try:
+        spare = _spare_of(broker)
+        started = sandbox.start_sandbox(JOBS)
+        assert started.mode == "bwrap" and started.process.pid != spare
+        started.stop()
+    finally:
+        broker.terminate()
+        broker.wait(timeout=20)
+
+
+def test_no_code_from_the_working_folder_runs_outside_the_sandbox(
+    runtime: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planted = tmp_path / "planted"
+    (planted / "explainers").mkdir(parents=True)
+    (planted / "explainers" / "__init__.py").write_text("")
+    for name in ("spare_broker", "sandbox_worker"):
+        (planted / "explainers" / f"{name}.py").write_text(
+            f"open({str(tmp_path / name)!r}, 'w').close()"
+        )
+    monkeypatch.chdir(planted)  # a command run here (the broker), and /tmp's stand-in (a worker)
+    monkeypatch.setenv("WHYBOX_SANDBOX", "process")
+    popen = subprocess.Popen
+
+    def in_planted(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        return popen(*args, **{**kwargs, "cwd": planted if kwargs.get("cwd") else None})
+
+    monkeypatch.setattr(subprocess, "Popen", in_planted)
+    assert spare_broker.take(launch_fingerprint(JOBS), JOBS) is None  # starts a broker
+    worker, _, cgroup = spawn(JOBS)
+    assert worker.stdin is not None
+    worker.stdin.close()
+    worker.wait(timeout=60)
+    if cgroup is not None:
+        cgroup.remove()
+    assert _until(lambda: len(_brokers_in(runtime)) == 1, timeout=10)
+    for pid in _brokers_in(runtime):
+        os.kill(pid, 15)
+    assert not (tmp_path / "spare_broker").exists()
+    assert not (tmp_path / "sandbox_worker").exists()
