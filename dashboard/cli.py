@@ -170,7 +170,11 @@ def _serve(args: argparse.Namespace, *, demo: bool) -> int:
     env[DEMO_ENV] = "1" if demo else "0"
     env[TRUST_ENV] = "1" if args.trust_unknown_pickles else "0"
     env[REQUIRE_SANDBOX_ENV] = "1" if args.require_sandbox else "0"
-    command = [sys.executable, "-m", "dashboard.server", str(args.port), args.host]
+    # -P: never the working folder's code (a `dashboard/` or `explainers/` package in it
+    # would run as the server); whybox's own folder is named instead
+    whybox_root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [whybox_root, env.get("PYTHONPATH")]))
+    command = [sys.executable, "-P", "-m", "dashboard.server", str(args.port), args.host]
     print(f"whybox is starting at http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
     # replace this process, so stopping `whybox demo` (Ctrl+C, SIGTERM) stops the server
     os.execve(sys.executable, command, env)

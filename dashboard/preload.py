@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -29,4 +28,3 @@ def request_chart_library() -> None:
         hidden = f".st-key-{_KEY}, *:has(> .st-key-{_KEY})"  # and its wrapper (no gap)
         st.html(f"<style>{hidden} {{ display: none; }}</style>")
         st.plotly_chart(go.Figure(), config={"displayModeBar": False})
-        st.dataframe(pd.DataFrame())  # the table code (Arrow) too: the Overview has a table

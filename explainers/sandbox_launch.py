@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import threading
 from concurrent.futures import Future
 from pathlib import Path
@@ -238,12 +239,19 @@ def spawn(jobs: int) -> tuple[subprocess.Popen[bytes], Mode, sandbox_cgroup.Sand
 def launch_fingerprint(jobs: int) -> str:
     """What a sandbox started by :func:`spawn` depends on, hashed: a broker's spare is taken
     only by a process that would have started the same one (same command, environment,
-    limits and whybox code)."""
+    limits, whybox code and installed packages)."""
     import explainers
 
     code = sorted(
         (p.name, p.stat().st_size, p.stat().st_mtime_ns)
         for p in Path(explainers.__file__).parent.glob("*.py")
+    )
+    # an upgraded scikit-learn (say) shows as another dist-info folder: a spare that
+    # imported the old one is not taken
+    packages = sorted(
+        p.name
+        for folder in {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
+        for p in Path(folder).glob("*.dist-info")
     )
     parts = [
         sys.executable,
@@ -254,6 +262,7 @@ def launch_fingerprint(jobs: int) -> str:
         total_memory_mb(jobs),
         sandbox_cgroup.available(),
         code,
+        packages,
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 

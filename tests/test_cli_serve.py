@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -119,3 +120,35 @@ def test_the_upload_limit_streamlit_reads_is_whyboxs_own() -> None:
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["maxUploadSize"] == MAX_UPLOAD_MB
+
+
+PLANTED = "open({marker!r}, 'w').write('ran')\n"
+
+
+def test_a_package_in_the_working_folder_never_runs_as_the_server(tmp_path) -> None:
+    marker = tmp_path / "ran.txt"
+    for package in ("dashboard", "explainers"):  # what an unpacked "model + data" archive holds
+        (tmp_path / package).mkdir()
+        for module in ("__init__", "server", "cli", "sandbox_worker", "spare_broker"):
+            (tmp_path / package / f"{module}.py").write_text(PLANTED.format(marker=str(marker)))
+    port = _free_port()
+    server = subprocess.Popen(  # as the `whybox` script runs: its own code, not the folder's
+        [sys.executable, "-P", "-m", "dashboard.cli", "demo", "--port", str(port)],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as reply:
+                    assert reply.read() == b"ok"
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server never answered"
+                time.sleep(0.2)
+        assert _status(port, "/", f"127.0.0.1:{port}") == 200
+        assert not marker.exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
