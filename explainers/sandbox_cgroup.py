@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path("/sys/fs/cgroup")
 MAX_TASKS = 512
 """Processes and threads of one sandbox together (``pids.max``)."""
+PREFIX = "whybox-sandbox-"
+SWEEP_AGE_S = 60.0
 
 
 def _own(controller: str) -> Path | None:
@@ -92,12 +94,28 @@ def available() -> bool:
     return memory is not None and os.access(memory, os.W_OK)
 
 
+def sweep(parent: Path) -> int:
+    """Remove sandbox cgroups left empty under ``parent`` (their owner was killed before it
+    could); how many. The kernel removes only a cgroup with no process in it, and one made
+    in the last :data:`SWEEP_AGE_S` seconds is left alone: its process may not have joined."""
+    removed = 0
+    for folder in parent.glob(f"{PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if time.time() - folder.stat().st_mtime > SWEEP_AGE_S:
+                folder.rmdir()
+                removed += 1
+    return removed
+
+
 def create(memory_mb: int) -> SandboxCgroup | None:
     """A new cgroup limited to ``memory_mb`` and :data:`MAX_TASKS`, or None where none can be."""
     memory, pids = _own("memory"), _own("pids")
     if memory is None or not available():
         return None
-    name = f"whybox-sandbox-{uuid.uuid4().hex[:12]}"
+    for parent in (memory, pids):
+        if parent is not None:
+            sweep(parent)
+    name = f"{PREFIX}{uuid.uuid4().hex[:12]}"
     made: list[Path] = []
     try:
         folder = memory / name

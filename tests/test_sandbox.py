@@ -334,3 +334,24 @@ def _empty_new_cgroups(before: set[Path]) -> set[Path]:
         except FileNotFoundError:  # removed while we looked
             continue
     return empty
+
+
+@pytest.mark.skipif(not sandbox_cgroup.available(), reason="no writable memory cgroup here")
+def test_a_sweep_removes_only_sandbox_cgroups_left_empty(monkeypatch) -> None:
+    busy, empty = sandbox_cgroup.create(512), sandbox_cgroup.create(512)
+    assert busy is not None and empty is not None
+    sleeper = subprocess.Popen(busy.join_command(["sleep", "60"]))
+    try:
+        deadline = time.monotonic() + 10
+        while not busy.procs.read_text().split() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sandbox_cgroup.sweep(busy.folders[0].parent) == 0  # both are too new
+        monkeypatch.setattr(sandbox_cgroup, "SWEEP_AGE_S", -1.0)
+        for folder in {f.parent for f in (*busy.folders, *empty.folders)}:
+            sandbox_cgroup.sweep(folder)
+        assert not any(f.exists() for f in empty.folders)  # left by an owner that died
+        assert busy.folders[0].exists()  # a process is in it
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        busy.remove()
