@@ -71,9 +71,16 @@ def _accept_only_own_host(bound_host: str) -> None:
 
     streamlit_middleware = starlette_app.create_streamlit_middleware
 
+    from dashboard.page_preload import PreloadMiddleware, chart_chunk
+
+    chunk = chart_chunk()
+
     def with_host_check() -> list[Middleware]:
         hosts = allowed_hosts(bound_host)
-        return [Middleware(TrustedHostMiddleware, allowed_hosts=hosts), *streamlit_middleware()]
+        first = [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)]
+        if chunk is not None:
+            first.append(Middleware(PreloadMiddleware, href=chunk))
+        return [*first, *streamlit_middleware()]
 
     starlette_app.create_streamlit_middleware = with_host_check
 

@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 
+from dashboard import page_preload
 from tests.conftest import ROOT
 
 
@@ -62,6 +63,13 @@ def test_demo_serves_its_own_host_only_and_stops_on_sigterm() -> None:
             except OSError:
                 assert time.monotonic() < deadline, "the server never answered"
                 time.sleep(0.2)
+        # the page names the chart code, so the browser fetches it at once
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as reply:
+            page = reply.read()
+        href = page_preload.chart_chunk()
+        assert href is not None and f'<link rel="modulepreload" href="{href}"'.encode() in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/{href[2:]}") as reply:
+            assert reply.status == 200 and len(reply.read()) > 1_000_000  # plotly.js is in it
         # DNS rebinding: a page whose own name now resolves to 127.0.0.1 is refused
         assert _status(port, "/", f"localhost:{port}") == 200
         assert _status(port, "/", f"evil.example:{port}") == 400
@@ -152,3 +160,12 @@ def test_a_package_in_the_working_folder_never_runs_as_the_server(tmp_path) -> N
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_a_preload_goes_first_in_the_head_and_a_page_without_one_is_unchanged() -> None:
+    page = b"<!DOCTYPE html><html><head><title>x</title></head></html>"
+    assert page_preload.with_preload(page, "./a.js") == (
+        b'<!DOCTYPE html><html><head><link rel="modulepreload" href="./a.js" />'
+        b"<title>x</title></head></html>"
+    )
+    assert page_preload.with_preload(b"not a page", "./a.js") == b"not a page"
