@@ -95,6 +95,9 @@ def main(argv: list[str]) -> None:
     # of its own, since bubblewrap's probe can take seconds on a loaded machine and must not
     # hold up Streamlit (the fresh-clone run's first servers missed 60 s)
     sandbox_launch.prestart()
+    # pandas (through the sandbox module) loads here, on the main thread, before any
+    # thread touches plotly: imported on a thread of its own while Streamlit loaded,
+    # plotly's lazy pandas lookup found it half-initialised and the server died at start
     from explainers import sandbox
 
     sandbox.keep_a_spare()
