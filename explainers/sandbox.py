@@ -53,6 +53,7 @@ from explainers.sandbox_launch import (
     DEFAULT_MEMORY_MB,
     MEMORY_ENV,
     Mode,
+    end,
     launch,
     mode,
     total_memory_mb,
@@ -326,20 +327,7 @@ class Sandbox:
     def stop(self) -> None:
         """Kill the process (and, through its namespace or group, everything it started)."""
         self._dead = True
-        if self.process.poll() is None:
-            try:
-                if self.mode == "process" and isinstance(self.process, subprocess.Popen):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                else:
-                    self.process.kill()
-            except (ProcessLookupError, PermissionError):
-                pass
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        if self.cgroup is not None:
-            self.cgroup.remove()
+        end(self.process, self.mode, self.cgroup)
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
                 try:

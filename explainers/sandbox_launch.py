@@ -8,10 +8,12 @@ and hold is described in :mod:`explainers.sandbox`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -234,6 +236,32 @@ def spawn(jobs: int) -> tuple[subprocess.Popen[bytes], Mode, sandbox_cgroup.Sand
         cwd="/tmp" if chosen == "process" else None,
     )
     return process, chosen, cgroup
+
+
+def kill(process: subprocess.Popen[bytes] | HandedProcess, chosen: str) -> None:
+    """Kill a sandbox process if it still runs: its whole group in process mode when it was
+    started here (bubblewrap's namespace takes everything with it; a broker kills a handed
+    one)."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if chosen == "process" and isinstance(process, subprocess.Popen):
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+
+
+def end(
+    process: subprocess.Popen[bytes] | HandedProcess,
+    chosen: str,
+    ceiling: sandbox_cgroup.SandboxCgroup | HandedProcess | None,
+) -> None:
+    """:func:`kill` it, reap it (5 s at most) and remove its memory cgroup."""
+    kill(process, chosen)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+    if ceiling is not None:
+        ceiling.remove()
 
 
 def launch_fingerprint(jobs: int) -> str:

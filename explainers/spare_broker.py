@@ -8,7 +8,7 @@ model's bytes or a request) that keeps one started sandbox and hands it to the
 next whybox process of the same user and the same sandbox configuration:
 
 - it listens on a Unix socket in a folder only this user can enter (``0700``,
-  checked), named by :func:`explainers.sandbox.launch_fingerprint` (the
+  checked), named by :func:`explainers.sandbox_launch.launch_fingerprint` (the
   sandbox's command, environment, limits and whybox's code), and serves only
   a peer of its own uid (``SO_PEERCRED``);
 - on ``take`` it passes the sandbox's three pipes over the socket
@@ -255,20 +255,15 @@ class _Started:
     reported: bool = False
 
     def kill(self) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                if self.mode == "process":
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                else:
-                    self.process.kill()
+        from explainers.sandbox_launch import kill
+
+        kill(self.process, self.mode)
 
     def close(self) -> None:
         """Kill it, reap it, remove its cgroup and close this side's pipes."""
-        self.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
-        if self.cgroup is not None:
-            self.cgroup.remove()
+        from explainers.sandbox_launch import end
+
+        end(self.process, self.mode, self.cgroup)
         self.close_pipes()
 
     def close_pipes(self) -> None:

@@ -42,6 +42,19 @@ def _websocket_status_line(port: int, host: str) -> str:
         return sock.recv(200).decode(errors="replace").splitlines()[0]
 
 
+def _wait_until_healthy(port: int, timeout_s: float = 60) -> None:
+    """Return once the server on ``port`` answers its health check with ``ok``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as reply:
+                assert reply.read() == b"ok"
+            return
+        except OSError:
+            assert time.monotonic() < deadline, "the server never answered"
+            time.sleep(0.2)
+
+
 def test_demo_serves_its_own_host_only_and_stops_on_sigterm() -> None:
     port = _free_port()
     server = subprocess.Popen(
@@ -54,15 +67,7 @@ def test_demo_serves_its_own_host_only_and_stops_on_sigterm() -> None:
     try:
         assert server.stdout is not None
         assert f"http://127.0.0.1:{port}" in server.stdout.readline()
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as reply:
-                    assert reply.read() == b"ok"
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the server never answered"
-                time.sleep(0.2)
+        _wait_until_healthy(port)
         # the page names the chart code, so the browser fetches it at once
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as reply:
             page = reply.read()
@@ -146,15 +151,7 @@ def test_a_package_in_the_working_folder_never_runs_as_the_server(tmp_path) -> N
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as reply:
-                    assert reply.read() == b"ok"
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the server never answered"
-                time.sleep(0.2)
+        _wait_until_healthy(port)
         assert _status(port, "/", f"127.0.0.1:{port}") == 200
         assert not marker.exists()
     finally:
