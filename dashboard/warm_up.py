@@ -46,12 +46,14 @@ def warm(normal_switch_interval: float) -> None:
     print(f"whybox: {sandbox.protections().sentence}", flush=True)
     if sandbox.mode() != "bwrap" and sandbox_required():
         print("whybox: --require-sandbox is on, so uploaded models will be refused.", flush=True)
+    # Streamlit runs a full collection after every script run; with the explainer
+    # stack imported that walk took about 0.25 s a run. Frozen objects are skipped,
+    # so each batch of imports is frozen once it is in (the first page's runs too).
     for name in FIRST:
         importlib.import_module(name)
+    gc.freeze()
     sys.setswitchinterval(normal_switch_interval)
     _FIRST_PAGE_SENT.wait(LATER_AFTER_S)
     for name in LATER:
         importlib.import_module(name)
-    # Streamlit runs a full collection after every script run; with the explainer
-    # stack imported that walk took about 0.25 s a run. Frozen objects are skipped.
     gc.freeze()
