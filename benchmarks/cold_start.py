@@ -30,13 +30,12 @@ empty chart to the sidebar to load plotly.js early (``dashboard/preload.py``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +43,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, sync_playwright
 
 from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, click_link, free_port
-from explainers import spare_broker
+from benchmarks.process_speed import NO_BROKER, private_broker
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN_CHART = '[data-testid="stMain"] .js-plotly-plot'
@@ -121,14 +120,9 @@ def main() -> None:
         "--spare-broker", action="store_true", help="each run finds a broker's warm spare"
     )
     args = parser.parse_args()
-    runtime = Path(tempfile.mkdtemp(prefix="wb-", dir="/tmp"))  # a socket's path is short
-    env = (
-        {"XDG_RUNTIME_DIR": str(runtime), spare_broker.IDLE_ENV: "300"}
-        if args.spare_broker
-        else {spare_broker.IDLE_ENV: "0"}
-    )
     runs = []
-    try:
+    with contextlib.ExitStack() as stack:
+        env = stack.enter_context(private_broker(300)) if args.spare_broker else NO_BROKER
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             if args.spare_broker:
@@ -140,9 +134,6 @@ def main() -> None:
                 print(f"run {i + 1}: {run}", flush=True)
                 runs.append(run)
             browser.close()
-    finally:
-        spare_broker.stop_brokers(str(runtime))
-        shutil.rmtree(runtime, ignore_errors=True)
     broker = "a broker's warm spare" if args.spare_broker else "no spare broker"
     print(f"\nServer: {args.python}; {broker}")
     print(f"\n| measurement ({len(runs)} runs) | median (s) | max (s) |\n| --- | --- | --- |")

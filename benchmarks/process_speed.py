@@ -24,6 +24,7 @@ spare of a broker the previous command started (``explainers.spare_broker``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +73,7 @@ class ProcessRow:
     load: str = ""
 
 
-NO_BROKER = {"WHYBOX_SPARE_IDLE_S": "0"}
+NO_BROKER = {spare_broker.IDLE_ENV: "0"}
 SPARE_WARM_S = 10.0
 """Seconds a broker's new spare is given to import, once the command before has exited."""
 
@@ -98,21 +100,27 @@ def best_of(commands: list[list[str]], repeats: int = 2) -> list[float]:
     return best
 
 
-def with_broker(tmp: Path, command: list[str], repeats: int = 2) -> float:
-    """Best wall time of ``command`` handed a broker's warm spare (a private broker: its
-    own runtime folder, stopped afterwards)."""
+@contextlib.contextmanager
+def private_broker(idle_s: float) -> Iterator[dict[str, str]]:
+    """The environment of commands whose spare broker is this benchmark's own (its own
+    runtime folder); the broker and its spare are stopped afterwards."""
     runtime = Path(tempfile.mkdtemp(prefix="wb-", dir="/tmp"))  # a socket's path is short
-    env = {"XDG_RUNTIME_DIR": str(runtime), "WHYBOX_SPARE_IDLE_S": "120"}
     try:
+        yield {"XDG_RUNTIME_DIR": str(runtime), spare_broker.IDLE_ENV: str(idle_s)}
+    finally:
+        spare_broker.stop_brokers(str(runtime))
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def with_broker(command: list[str], repeats: int = 2) -> float:
+    """Best wall time of ``command`` handed a broker's warm spare (a private broker)."""
+    with private_broker(120) as env:
         wall(command, env)  # no broker yet: this one starts it
         best = float("inf")
         for _ in range(repeats):
             time.sleep(SPARE_WARM_S)
             best = min(best, wall(command, env))
         return best
-    finally:
-        spare_broker.stop_brokers(str(runtime))
-        shutil.rmtree(runtime, ignore_errors=True)
 
 
 def whybox(*args: str) -> list[str]:
@@ -179,7 +187,7 @@ def process_rows(quick: bool) -> list[ProcessRow]:
                                f"{before:.1f}-{load_average():.1f}"))  # fmt: skip
         before = load_average()
         rows.append(ProcessRow("10 rows of the loan pipeline, a later command (warm spare)",
-                               None, with_broker(tmp, loan), "<= 2.0 s",
+                               None, with_broker(loan), "<= 2.0 s",
                                f"{before:.1f}-{load_average():.1f}"))  # fmt: skip
         before = load_average()
         (help_s,) = best_of([whybox("--help")])
