@@ -462,6 +462,7 @@ class _Registry:
         self._spare_jobs: int | None = None
         self.keep_spare = False
         self._reaper: threading.Thread | None = None
+        self._refills: list[threading.Timer] = []
 
     def take_spare(self, jobs: int | None) -> Sandbox:
         with self._lock:
@@ -474,6 +475,8 @@ class _Registry:
             # later, so the new spare's imports do not compete with this model's first requests
             refill = threading.Timer(REFILL_DELAY_S, self.refill, args=(jobs,))
             refill.daemon = True
+            with self._lock:
+                self._refills = [t for t in self._refills if t.is_alive()] + [refill]
             refill.start()
         return spare
 
@@ -553,6 +556,9 @@ class _Registry:
 
     def stop_all(self) -> None:
         with self._lock:
+            for refill in self._refills:  # none starts another after this
+                refill.cancel()
+            self._refills.clear()
             everything = [*self._live.values(), *([self._spare] if self._spare else [])]
             self._live.clear()
             self._scopes.clear()

@@ -78,6 +78,9 @@ def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     sandbox.stop_all()  # no spare of this process's own is taken instead
+    # and none is started later, taking the broker's: an earlier test of this process (the
+    # dashboard's) may have asked for a spare to be kept
+    monkeypatch.setattr(sandbox._REGISTRY, "keep_spare", False)
     yield env
     sandbox.stop_all()
     shutil.rmtree(folder, ignore_errors=True)
