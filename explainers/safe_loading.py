@@ -194,6 +194,8 @@ class _Listing:
     has_joblib_arrays: bool
     error: ModelLoadError | None
     not_a_pickle: bool = False
+    skops_flagged: tuple[str, ...] = ()
+    """What skops's own audit flags in a skops file (loaded as ``trusted`` once allowed)."""
 
 
 class _RefusedGlobal(pickle.UnpicklingError):
@@ -450,8 +452,12 @@ def import_skops() -> Any:
     return skops.io
 
 
-def _skops_names(raw: bytes, max_bytes: int) -> tuple[str, ...]:
-    """Every type a skops file names in its schema, plus what skops itself flags."""
+def _skops_listing(raw: bytes, max_bytes: int) -> _Listing:
+    """Every type a skops file names in its schema, plus what skops itself flags.
+
+    skops's audit (:func:`skops.io.get_untrusted_types`, about 0.2 s for the
+    loan demo) runs once here; the loader reuses its result.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             if sum(info.file_size for info in archive.infolist()) > max_bytes:
@@ -463,7 +469,8 @@ def _skops_names(raw: bytes, max_bytes: int) -> tuple[str, ...]:
         raise
     except Exception as exc:  # zipfile, json and skops raise many types
         raise _unreadable(exc) from exc
-    names = {str(n) for n in flagged}
+    flagged_names = tuple(str(n) for n in flagged)
+    names = set(flagged_names)
     pending: list[object] = [schema]
     while pending:
         node = pending.pop()
@@ -473,7 +480,7 @@ def _skops_names(raw: bytes, max_bytes: int) -> tuple[str, ...]:
             pending.extend(node.values())
         elif isinstance(node, list):
             pending.extend(node)
-    return tuple(sorted(names))
+    return _Listing(tuple(sorted(names)), False, None, skops_flagged=flagged_names)
 
 
 # --------------------------------------------------------------------------- detection
@@ -562,7 +569,7 @@ def list_pickle_globals(raw: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES) -> tup
     """
     file_format, data = _open(raw, "", max_bytes)
     if file_format == "skops":
-        return _skops_names(data, max_bytes)
+        return _skops_listing(data, max_bytes).names
     listing = _list_stream(data)
     if listing.error is not None:
         raise listing.error
@@ -593,9 +600,7 @@ def _load_capturing_warnings(load: Callable[[], object]) -> tuple[object, tuple[
 
 def _restricted_loader(file_format: FileFormat, data: bytes, listing: _Listing) -> object:
     if file_format == "skops":
-        skops_io = import_skops()
-        trusted = [str(n) for n in skops_io.get_untrusted_types(data=data)]
-        return skops_io.loads(data, trusted=trusted)
+        return import_skops().loads(data, trusted=list(listing.skops_flagged))
     if listing.has_joblib_arrays:
         return CheckedNumpyUnpickler(data, _resolve).load()
     return CheckedUnpickler(io.BytesIO(data), _resolve).load()
@@ -664,7 +669,7 @@ def load_model_bytes(
         return LoadedModel(model=model, file_format=data_format, globals_needed=(), warnings=())
     file_format, data = _open(raw, filename, max_bytes)
     if file_format == "skops":
-        listing = _Listing(_skops_names(data, max_bytes), False, None)
+        listing = _skops_listing(data, max_bytes)
     else:
         listing = _list_stream(data)
         if listing.has_joblib_arrays:
