@@ -465,6 +465,20 @@ class _Launcher:
         return not self.gone
 
 
+def _holds_lock(lock: IO[str], lock_path: Path) -> bool:
+    """Lock ``lock``; True if that worked and it is still the file at ``lock_path``.
+
+    An ending broker removes its lock file while it holds it, so a lock won on
+    the removed file means nothing and the file at the path may be another's.
+    """
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        at_path, held = os.stat(lock_path), os.fstat(lock.fileno())
+    except OSError:
+        return False
+    return (at_path.st_dev, at_path.st_ino) == (held.st_dev, held.st_ino)
+
+
 def serve(fingerprint: str, jobs: int, launcher: int) -> None:
     """Run a broker for sandboxes of ``fingerprint`` until it has been idle too long.
 
@@ -476,11 +490,10 @@ def serve(fingerprint: str, jobs: int, launcher: int) -> None:
     path = socket_path(fingerprint)
     if path is None or launch_fingerprint(jobs) != fingerprint:
         return
-    with open(path.with_suffix(".lock"), "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return  # another broker serves this fingerprint
+    lock_path = path.with_suffix(".lock")
+    with open(lock_path, "a") as lock:
+        if not _holds_lock(lock, lock_path):
+            return  # another broker serves this fingerprint, or one just ended
         with contextlib.suppress(FileNotFoundError):
             path.unlink()  # a dead broker's
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -496,6 +509,8 @@ def serve(fingerprint: str, jobs: int, launcher: int) -> None:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
             listener.close()
+            with contextlib.suppress(FileNotFoundError):  # still locked: a broker that
+                lock_path.unlink()  # opened it meanwhile finds it gone and does not serve
 
 
 def main(argv: list[str]) -> None:

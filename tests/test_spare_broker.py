@@ -190,6 +190,18 @@ def test_an_idle_broker_exits_and_takes_its_spare_with_it(runtime: dict[str, str
     assert broker.wait(timeout=30) == 0
     assert _until(lambda: not _alive(spare), timeout=10)
     assert not any(Path(runtime["XDG_RUNTIME_DIR"]).glob("whybox-*/*.sock"))
+    assert not any(Path(runtime["XDG_RUNTIME_DIR"]).glob("whybox-*/*.lock"))
+
+
+def test_a_lock_won_on_a_removed_lock_file_does_not_count(tmp_path: Path) -> None:
+    lock_path = tmp_path / "spare.lock"
+    with open(lock_path, "a") as lock:
+        assert spare_broker._holds_lock(lock, lock_path)
+    with open(lock_path, "a") as lock:
+        lock_path.unlink()  # as an ending broker does, between this one's open and its lock
+        assert not spare_broker._holds_lock(lock, lock_path)
+        lock_path.touch()  # a newer broker's file
+        assert not spare_broker._holds_lock(lock, lock_path)
 
 
 def test_brokers_stop_when_asked(runtime: dict[str, str]) -> None:
