@@ -93,7 +93,7 @@ def settings_editor(
     with st.expander("Display names"):
         edited = st.data_editor(
             names, hide_index=True, disabled=["column"], key=f"names_{key}",
-            use_container_width=True,
+            width="stretch",
         )  # fmt: skip
     changes["display_names"] = {
         str(r["column"]): str(r["display name"]).strip() or str(r["column"])
