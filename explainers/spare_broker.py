@@ -465,14 +465,29 @@ class _Launcher:
         return not self.gone
 
 
-def _holds_lock(lock: IO[str], lock_path: Path) -> bool:
-    """Lock ``lock``; True if that worked and it is still the file at ``lock_path``.
+def _held_lock(lock_path: Path, tries: int = 3) -> IO[str] | None:
+    """This fingerprint's broker lock, open and held; None while another broker holds it.
 
-    An ending broker removes its lock file while it holds it, so a lock won on
-    the removed file means nothing and the file at the path may be another's.
+    An ending broker removes its lock file while it still holds it, so a lock
+    won on a file that is no longer the one at ``lock_path`` means nothing: the
+    path is opened again.
     """
+    for _ in range(tries):
+        lock = open(lock_path, "a")  # returned open: the caller closes it
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            return None  # another broker serves this fingerprint
+        if _is_file_at(lock, lock_path):
+            return lock
+        lock.close()
+    return None
+
+
+def _is_file_at(lock: IO[str], lock_path: Path) -> bool:
+    """Whether the open file ``lock`` is still the file at ``lock_path``."""
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         at_path, held = os.stat(lock_path), os.fstat(lock.fileno())
     except OSError:
         return False
@@ -491,9 +506,10 @@ def serve(fingerprint: str, jobs: int, launcher: int) -> None:
     if path is None or launch_fingerprint(jobs) != fingerprint:
         return
     lock_path = path.with_suffix(".lock")
-    with open(lock_path, "a") as lock:
-        if not _holds_lock(lock, lock_path):
-            return  # another broker serves this fingerprint, or one just ended
+    lock = _held_lock(lock_path)
+    if lock is None:
+        return
+    with lock:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()  # a dead broker's
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -509,8 +525,8 @@ def serve(fingerprint: str, jobs: int, launcher: int) -> None:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
             listener.close()
-            with contextlib.suppress(FileNotFoundError):  # still locked: a broker that
-                lock_path.unlink()  # opened it meanwhile finds it gone and does not serve
+            with contextlib.suppress(OSError):  # still locked: a broker that opened it
+                lock_path.unlink()  # meanwhile finds it gone and opens the path again
 
 
 def main(argv: list[str]) -> None:

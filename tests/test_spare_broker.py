@@ -193,15 +193,21 @@ def test_an_idle_broker_exits_and_takes_its_spare_with_it(runtime: dict[str, str
     assert not any(Path(runtime["XDG_RUNTIME_DIR"]).glob("whybox-*/*.lock"))
 
 
-def test_a_lock_won_on_a_removed_lock_file_does_not_count(tmp_path: Path) -> None:
+def test_one_broker_lock_per_fingerprint_and_a_removed_lock_file_does_not_count(
+    tmp_path: Path,
+) -> None:
     lock_path = tmp_path / "spare.lock"
-    with open(lock_path, "a") as lock:
-        assert spare_broker._holds_lock(lock, lock_path)
-    with open(lock_path, "a") as lock:
-        lock_path.unlink()  # as an ending broker does, between this one's open and its lock
-        assert not spare_broker._holds_lock(lock, lock_path)
-        lock_path.touch()  # a newer broker's file
-        assert not spare_broker._holds_lock(lock, lock_path)
+    first = spare_broker._held_lock(lock_path)
+    assert first is not None
+    assert spare_broker._held_lock(lock_path) is None  # held by the first
+    lock_path.unlink()  # as an ending broker does, still holding it
+    assert not spare_broker._is_file_at(first, lock_path)
+    lock_path.touch()  # a newer broker's file
+    assert not spare_broker._is_file_at(first, lock_path)
+    first.close()
+    second = spare_broker._held_lock(lock_path)
+    assert second is not None and spare_broker._is_file_at(second, lock_path)
+    second.close()
 
 
 def test_brokers_stop_when_asked(runtime: dict[str, str]) -> None:
