@@ -455,8 +455,9 @@ def import_skops() -> Any:
 def _skops_listing(raw: bytes, max_bytes: int) -> _Listing:
     """Every type a skops file names in its schema, plus what skops itself flags.
 
-    skops's audit (:func:`skops.io.get_untrusted_types`, about 0.2 s for the
-    loan demo) runs once here; the loader reuses its result.
+    :func:`skops.io.get_untrusted_types` (about 0.2 s for the loan demo) runs
+    once, here; the loader passes its result as ``trusted`` (``skops.io.loads``
+    still audits the file itself).
     """
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
