@@ -607,10 +607,9 @@ def _restricted_loader(file_format: FileFormat, data: bytes, listing: _Listing) 
     return CheckedUnpickler(io.BytesIO(data), _resolve).load()
 
 
-def _trusting_loader(file_format: FileFormat, raw: bytes) -> object:
+def _trusting_loader(file_format: FileFormat, raw: bytes, listing: _Listing) -> object:
     if file_format == "skops":
-        skops_io = import_skops()
-        return skops_io.loads(raw, trusted=skops_io.get_untrusted_types(data=raw))
+        return import_skops().loads(raw, trusted=list(listing.skops_flagged))
     if file_format == "joblib":
         return joblib.load(io.BytesIO(raw))
     return pickle.loads(raw)
@@ -686,7 +685,9 @@ def load_model_bytes(
     outside = ", ".join(untrusted)
     try:
         if untrusted:
-            model, messages = _load_capturing_warnings(lambda: _trusting_loader(file_format, raw))
+            model, messages = _load_capturing_warnings(
+                lambda: _trusting_loader(file_format, raw, listing)
+            )
         else:
             try:
                 model, messages = _load_capturing_warnings(
@@ -697,7 +698,7 @@ def load_model_bytes(
                     raise _form_refusal(exc) from None
                 outside = exc.what
                 model, messages = _load_capturing_warnings(
-                    lambda: _trusting_loader(file_format, raw)
+                    lambda: _trusting_loader(file_format, raw, listing)
                 )
         check_loaded_model(model)
     except ModelLoadError:
