@@ -8,6 +8,8 @@ from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+VIEWPORT = {"width": 1400, "height": 1600}
+"""The browser window every benchmark opens its pages in."""
 
 
 def free_port() -> int:

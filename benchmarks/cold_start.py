@@ -42,7 +42,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
 
-from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, click_link, free_port
+from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, click_link, free_port
 from benchmarks.process_speed import NO_BROKER, private_broker
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +75,7 @@ def wait_for_port(port: int, server: subprocess.Popen[bytes], timeout_s: float =
 
 def one_run(browser: Browser, python: str, env: dict[str, str]) -> Run:
     """A fresh server and a fresh browser tab: time the demo's first chart, then two clicks."""
-    page = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
+    page = browser.new_context(viewport=VIEWPORT).new_page()
     port = free_port()
     started = time.perf_counter()
     server = subprocess.Popen(

@@ -72,7 +72,7 @@ def one_chart_app_s(tmp: Path) -> list[float]:
     """Seconds from ``streamlit run`` of the one-chart app to its chart visible, per run."""
     from playwright.sync_api import sync_playwright
 
-    from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, free_port
+    from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, free_port
     from benchmarks.cold_start import MAIN_CHART, wait_for_port
 
     app = tmp / "one_chart.py"
@@ -81,7 +81,7 @@ def one_chart_app_s(tmp: Path) -> list[float]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for _ in range(RUNS):
-            page = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
+            page = browser.new_context(viewport=VIEWPORT).new_page()
             port = free_port()
             started = time.perf_counter()
             server = subprocess.Popen(

@@ -41,7 +41,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 
-from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, click_link, free_port
+from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, click_link, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = '[data-testid="stMain"]'
@@ -135,7 +135,7 @@ def wait_idle(page: Page, timeout_s: float = 180) -> None:
 
 def start_heavy_job(browser: Browser, url: str, model: Path, data: Path) -> Page:
     """Context A: upload the forest, load it, open "What matters overall"; return the page."""
-    page = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
+    page = browser.new_context(viewport=VIEWPORT).new_page()
     page.goto(url)
     expect(page.locator(f"{MAIN} h1").first).to_have_text("Load a model", timeout=TIMEOUT_MS)
     wait_idle(page)
@@ -178,7 +178,7 @@ def session_b(
     browser: Browser, url: str, server_pid: int, under_load: bool, chart_timeout_s: float
 ) -> Run:
     """A fresh context opens the root, then the loan demo; times both."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1600})
+    context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     button = page.locator(".st-key-demo_loan").get_by_role("button", name="Open this demo")
     with CpuSampler(server_pid) as cpu:
